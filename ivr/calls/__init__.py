@@ -1,0 +1,1 @@
+"""Calls: what happens to a Call row as Twilio's webhooks arrive."""

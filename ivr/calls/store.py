@@ -1,0 +1,180 @@
+"""Reading and writing calls: creation by CallSid, flow state, events, recordings.
+
+Every function flushes and none commits: the request (or job) that calls them commits
+once at its edge.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from callflows import CallState, StepEvent
+from ivr.calls.numbers import CallerNumber
+from ivr.crypto import DataCipher
+from models import Call, CallEvent, Recording
+
+REFERENCE_DIGITS = 8
+# A recording's status only moves forward: a late "in-progress" never undoes "completed".
+_RECORDING_RANK = {"in-progress": 0, "processing": 1, "completed": 2, "absent": 2, "failed": 2}
+
+
+def new_reference_number() -> str:
+    """A random report number: digits only, no leading zero (it is read to the caller)."""
+    first = secrets.choice("123456789")
+    rest = "".join(secrets.choice("0123456789") for _ in range(REFERENCE_DIGITS - 1))
+    return first + rest
+
+
+def find_call(session: Session, call_sid: str) -> Call | None:
+    """The call with this CallSid, if known."""
+    return session.scalar(select(Call).where(Call.call_sid == call_sid))
+
+
+def get_or_create_call(
+    session: Session,
+    cipher: DataCipher,
+    *,
+    call_sid: str,
+    account_sid: str,
+    caller: CallerNumber,
+    to_number: str | None,
+    flow_name: str,
+    now: datetime,
+) -> tuple[Call, bool]:
+    """Load the call by CallSid or create it with a fresh reference number.
+
+    Safe against the same webhook arriving twice at once: the unique CallSid decides,
+    and the loser of the race loads the winner's row.
+    """
+    call = find_call(session, call_sid)
+    if call is not None:
+        return call, False
+    for _ in range(5):
+        call = Call(
+            call_sid=call_sid,
+            account_sid=account_sid,
+            reference_number=new_reference_number(),
+            from_enc=cipher.encrypt_text(caller.e164) if caller.e164 else None,
+            from_hash=cipher.keyed_hash(caller.e164) if caller.e164 else None,
+            from_withheld=caller.withheld,
+            to_number=to_number,
+            caller_country=caller.country,
+            caller_region=caller.region,
+            status="ringing",
+            started_at=now,
+            flow_name=flow_name,
+            flow_state={},
+        )
+        try:
+            with session.begin_nested():
+                session.add(call)
+        except IntegrityError:
+            existing = find_call(session, call_sid)
+            if existing is not None:
+                return existing, False
+            continue  # the reference number was taken: draw another
+        return call, True
+    raise RuntimeError("could not allocate a unique reference number")
+
+
+def load_state(call: Call, cipher: DataCipher) -> CallState | None:
+    """The call's flow state, with the callback number decrypted into it."""
+    if not call.flow_state:
+        return None
+    data = dict(call.flow_state)
+    variables = dict(data.get("vars", {}))
+    if call.callback_enc is not None:
+        variables["callback_number"] = cipher.decrypt_text(call.callback_enc)
+    data["vars"] = variables
+    return CallState.from_dict(data)
+
+
+def save_state(call: Call, state: CallState, cipher: DataCipher) -> None:
+    """Store the flow state; the callback number goes to its encrypted column only."""
+    data = state.to_dict()
+    variables = dict(data.get("vars", {}))
+    callback = variables.pop("callback_number", None)
+    data["vars"] = variables
+    call.flow_state = data
+    if callback is None:
+        call.callback_enc = None
+    elif call.callback_enc is None or cipher.decrypt_text(call.callback_enc) != callback:
+        call.callback_enc = cipher.encrypt_text(callback)
+    call.language = state.language
+    call.last_step = state.node
+    call.category = variables.get("category")
+    call.immediate_danger = {"yes": True, "no": False}.get(variables.get("danger", ""))
+    call.transfer = variables.get("transfer")
+
+
+def add_flow_events(session: Session, call: Call, events: Iterable[StepEvent]) -> None:
+    """Log the engine's steps as CallEvents."""
+    for ev in events:
+        session.add(
+            CallEvent(
+                call=call,
+                kind="ivr",
+                node=ev.node,
+                prompt=ev.prompt,
+                input=ev.input,
+                outcome=ev.outcome,
+                at=ev.at,
+            )
+        )
+
+
+def add_event(
+    session: Session,
+    call: Call,
+    kind: str,
+    at: datetime,
+    *,
+    node: str | None = None,
+    outcome: str | None = None,
+    detail: str | None = None,
+) -> None:
+    """Log a webhook that is not a flow step (status, recording, replay, fallback)."""
+    session.add(CallEvent(call=call, kind=kind, node=node, outcome=outcome, detail=detail, at=at))
+
+
+def upsert_recording(
+    session: Session,
+    call: Call,
+    *,
+    recording_sid: str,
+    status: str,
+    url: str | None = None,
+    duration_s: int | None = None,
+    ended_with: str | None = None,
+) -> tuple[Recording, bool]:
+    """Create or update a recording by RecordingSid; returns it and whether it changed.
+
+    Callbacks may repeat or arrive out of order: fields only fill in, and the status
+    only moves forward.
+    """
+    recording = session.scalar(select(Recording).where(Recording.recording_sid == recording_sid))
+    created = False
+    if recording is None:
+        recording = Recording(call_id=call.id, recording_sid=recording_sid, status=status)
+        try:
+            with session.begin_nested():
+                session.add(recording)
+            created = True
+        except IntegrityError:
+            recording = session.scalars(
+                select(Recording).where(Recording.recording_sid == recording_sid)
+            ).one()
+    before = (recording.url, recording.duration_s, recording.status, recording.ended_with)
+    recording.url = recording.url or url
+    recording.duration_s = recording.duration_s if duration_s is None else duration_s
+    recording.ended_with = recording.ended_with or ended_with
+    if _RECORDING_RANK.get(status, 0) > _RECORDING_RANK.get(recording.status, 0):
+        recording.status = status
+    after = (recording.url, recording.duration_s, recording.status, recording.ended_with)
+    return recording, created or before != after

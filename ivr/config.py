@@ -1,0 +1,98 @@
+"""Configuration: defaults, then the environment (and ``.env``), then a test mapping.
+
+Secrets that a newcomer should not have to invent (``SECRET_KEY``, ``DATA_KEY`` and the
+development Twilio auth token) are generated once into the instance folder.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from dotenv import load_dotenv
+from flask import Flask
+
+from ivr.crypto import generate_key
+
+DEV_ACCOUNT_SID = "AC" + "0" * 32
+
+# name -> (default, parser); a default of None means "computed" or "unset".
+_Parser = Callable[[str], Any]
+
+
+def _csv(value: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in value.split(",") if item.strip())
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+SETTINGS: dict[str, tuple[Any, _Parser]] = {
+    "DATABASE_URL": (None, str),
+    "REDIS_URL": (None, str),
+    "SECRET_KEY": (None, str),
+    "DATA_KEY": (None, str),
+    "PUBLIC_BASE_URL": ("http://127.0.0.1:5000", str),
+    "TWILIO_ACCOUNT_SID": (DEV_ACCOUNT_SID, str),
+    "TWILIO_AUTH_TOKEN": (None, str),
+    "TWILIO_API_BASE": ("https://api.twilio.com", str),
+    "RECORDINGS_DIR": (None, str),
+    "TRANSCRIBER": ("pocketsphinx", str),
+    "CALLFLOW": ("default", str),
+    "HOTLINE_NUMBER": ("+18005550199", str),
+    "BUSINESS_HOURS": ("mon-fri 09:00-17:00", str),
+    "BUSINESS_TZ": ("America/Winnipeg", str),
+    "HOLIDAYS": ((), _csv),
+    "OPERATOR_NUMBERS": ((), _csv),
+    "VOICE_EN": ("Polly.Joanna", str),
+    "VOICE_FR": ("Polly.Chantal", str),
+    "SPOOL_DIR": (None, str),
+    "LOG_LEVEL": ("INFO", str),
+    "SQL_ECHO": (False, _bool),
+}
+
+# Generated once per instance folder when not given; file name -> factory.
+_GENERATED: dict[str, Callable[[], str]] = {
+    "SECRET_KEY": lambda: secrets.token_urlsafe(48),
+    "DATA_KEY": generate_key,
+    "TWILIO_AUTH_TOKEN": lambda: secrets.token_hex(16),
+}
+
+
+def _instance_secret(instance: Path, name: str) -> str:
+    path = instance / name.lower()
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(_GENERATED[name]())
+    return path.read_text().strip()
+
+
+def load_config(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
+    """Fill ``app.config`` from defaults, the environment and ``overrides``."""
+    load_dotenv(Path(app.root_path).parent / ".env", override=False)
+    overrides = dict(overrides or {})
+    instance = Path(app.instance_path)
+    for name, (default, parse) in SETTINGS.items():
+        if name in overrides:
+            value = overrides.pop(name)
+        elif os.environ.get(name):
+            value = parse(os.environ[name])
+        else:
+            value = default
+        app.config[name] = value
+    app.config.update(overrides)
+    for name in _GENERATED:
+        if not app.config.get(name):
+            app.config[name] = _instance_secret(instance, name)
+    if not app.config["DATABASE_URL"]:
+        instance.mkdir(parents=True, exist_ok=True)
+        app.config["DATABASE_URL"] = f"sqlite:///{instance / 'hotline.db'}"
+    app.config["RECORDINGS_DIR"] = app.config["RECORDINGS_DIR"] or str(instance / "recordings")
+    app.config["SPOOL_DIR"] = app.config["SPOOL_DIR"] or str(instance / "spool")
+    app.config["PUBLIC_BASE_URL"] = app.config["PUBLIC_BASE_URL"].rstrip("/")

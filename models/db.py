@@ -1,0 +1,44 @@
+"""Engine and session factory: one per process, built from a database URL."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    if isinstance(dbapi_conn, sqlite3.Connection):
+        cur = dbapi_conn.cursor()
+        # WAL lets the web process read while a worker writes; foreign keys are off by default.
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=5000")
+        cur.close()
+
+
+class Database:
+    """Owns the engine and the ``sessionmaker`` for one database URL.
+
+    Built once per process; nothing connects until the first session is used.
+    """
+
+    def __init__(self, url: str, **engine_options: Any) -> None:
+        self.url = url
+        options: dict[str, Any] = {"pool_pre_ping": True, **engine_options}
+        if url.startswith("sqlite"):
+            options.pop("pool_size", None)
+        self.engine: Engine = create_engine(url, **options)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.sessionmaker: sessionmaker[Session] = sessionmaker(self.engine, expire_on_commit=False)
+
+    def session(self) -> Session:
+        """A new session; the caller commits or rolls back and closes it."""
+        return self.sessionmaker()
+
+    def dispose(self) -> None:
+        """Close every pooled connection (after a fork, at shutdown, in tests)."""
+        self.engine.dispose()

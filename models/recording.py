@@ -1,0 +1,37 @@
+"""A voicemail left during a call."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, BigIntPK, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from models.call import Call
+
+
+class Recording(Base):
+    """A recording, keyed by Twilio's RecordingSid.
+
+    It may be announced first by the ``<Record>`` action or by the recording status
+    callback (the order is not guaranteed), so every field is filled from whichever
+    arrives and never overwritten by an older status.
+    """
+
+    __tablename__ = "recordings"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+    recording_sid: Mapped[str] = mapped_column(String(64), unique=True)
+    url: Mapped[str | None] = mapped_column(String(512))
+    duration_s: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))
+    ended_with: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    call: Mapped[Call] = relationship(back_populates="recordings")

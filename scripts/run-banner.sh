@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Printed by `make run` before the server starts: how to phone the line.
+host=$1 port=$2
+cat <<MSG
+
+  The hotline is starting on http://$host:$port (Twilio webhooks under /twilio/).
+
+  Place a simulated call from another terminal:
+    .venv/bin/flask --app wsgi simulate-call --digits 1,,2,2,2 --voicemail docs/samples/voicemail-en.wav
+  or answer the menus yourself:
+    .venv/bin/flask --app wsgi simulate-call --interactive
+
+  Stop the server with Ctrl-C.
+
+MSG

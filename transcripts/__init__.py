@@ -1,0 +1,1 @@
+"""Transcription backends and entity extraction (the report pipeline fills this in)."""
