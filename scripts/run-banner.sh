@@ -6,7 +6,7 @@ cat <<MSG
   The hotline is starting on http://$host:$port (Twilio webhooks under /twilio/).
 
   Place a simulated call from another terminal:
-    .venv/bin/flask --app wsgi simulate-call --digits 1,,2,2,2 --voicemail docs/samples/voicemail-en.wav
+    .venv/bin/flask --app wsgi simulate-call --digits 1,2,2,2 --voicemail docs/samples/voicemail-en.wav
   or answer the menus yourself:
     .venv/bin/flask --app wsgi simulate-call --interactive
 

@@ -1,0 +1,1 @@
+"""The pieces of entity extraction: tokens, spoken forms, web addresses, handles, platforms."""
