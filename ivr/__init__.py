@@ -24,6 +24,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     cipher.init_app(app)
     load_callflow(app)
+    add_jobs(app)
     add_blueprints(app)
     add_commands(app)
     return app
@@ -40,6 +41,13 @@ def configure_logging(app: Flask) -> None:
 def load_callflow(app: Flask) -> None:
     """Parse the configured flow and prompts once."""
     app.extensions["callflow"] = FlowRuntime.from_config(app.config)
+
+
+def add_jobs(app: Flask) -> None:
+    """The outbox and its dispatcher: rq with ``REDIS_URL``, else in-process."""
+    from ivr.jobs.setup import init_app
+
+    init_app(app)
 
 
 def add_blueprints(app: Flask) -> None:

@@ -18,6 +18,8 @@ from flask import Flask
 from ivr.crypto import generate_key
 
 DEV_ACCOUNT_SID = "AC" + "0" * 32
+# Where `flask simulate-call` serves its emulated Twilio REST/media API by default.
+DEV_API_BASE = "http://127.0.0.1:5001"
 
 # name -> (default, parser); a default of None means "computed" or "unset".
 _Parser = Callable[[str], Any]
@@ -39,7 +41,7 @@ SETTINGS: dict[str, tuple[Any, _Parser]] = {
     "PUBLIC_BASE_URL": ("http://127.0.0.1:5000", str),
     "TWILIO_ACCOUNT_SID": (DEV_ACCOUNT_SID, str),
     "TWILIO_AUTH_TOKEN": (None, str),
-    "TWILIO_API_BASE": ("https://api.twilio.com", str),
+    "TWILIO_API_BASE": (None, str),
     "RECORDINGS_DIR": (None, str),
     "TRANSCRIBER": ("pocketsphinx", str),
     "CALLFLOW": ("default", str),
@@ -51,6 +53,11 @@ SETTINGS: dict[str, tuple[Any, _Parser]] = {
     "VOICE_EN": ("Polly.Joanna", str),
     "VOICE_FR": ("Polly.Chantal", str),
     "SPOOL_DIR": (None, str),
+    "TWILIO_DELETE_RECORDINGS": (True, _bool),
+    "SWEEP_INTERVAL": (15.0, float),
+    "OUTBOX_MIN_AGE": (10.0, float),
+    "OUTBOX_STALE_AFTER": (1800.0, float),
+    "WORKER_MAINTENANCE_INTERVAL": (60, int),
     "LOG_LEVEL": ("INFO", str),
     "SQL_ECHO": (False, _bool),
 }
@@ -96,3 +103,7 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
     app.config["RECORDINGS_DIR"] = app.config["RECORDINGS_DIR"] or str(instance / "recordings")
     app.config["SPOOL_DIR"] = app.config["SPOOL_DIR"] or str(instance / "spool")
     app.config["PUBLIC_BASE_URL"] = app.config["PUBLIC_BASE_URL"].rstrip("/")
+    if not app.config["TWILIO_API_BASE"]:
+        # The development account can only ever talk to the call simulator.
+        dev = app.config["TWILIO_ACCOUNT_SID"] == DEV_ACCOUNT_SID
+        app.config["TWILIO_API_BASE"] = DEV_API_BASE if dev else "https://api.twilio.com"

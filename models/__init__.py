@@ -7,6 +7,20 @@ database through :class:`models.db.Database`.
 from models.base import Base
 from models.call import Call, CallEvent
 from models.db import Database
+from models.outbox import OutboxMessage
 from models.recording import Recording
+from models.report import PRIORITIES, STATUSES, Report
+from models.transcript import Transcript
 
-__all__ = ["Base", "Call", "CallEvent", "Database", "Recording"]
+__all__ = [
+    "PRIORITIES",
+    "STATUSES",
+    "Base",
+    "Call",
+    "CallEvent",
+    "Database",
+    "OutboxMessage",
+    "Recording",
+    "Report",
+    "Transcript",
+]

@@ -31,6 +31,13 @@ class Recording(Base):
     duration_s: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20))
     ended_with: Mapped[str | None] = mapped_column(String(16))
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    storage_key: Mapped[str | None] = mapped_column(String(256))
+    size_bytes: Mapped[int | None] = mapped_column(Integer)
+    stored_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    twilio_deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    fetch_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    fetch_error: Mapped[str | None] = mapped_column(String(256))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -6,6 +6,7 @@ import os
 import secrets
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from werkzeug.test import TestResponse
 
 from ivr import create_app
 from ivr.crypto import generate_key
+from ivr.jobs.setup import shutdown
 from models import migrate
 
 PG_URL = os.environ.get(
@@ -77,16 +79,28 @@ def app_config(database_url: str, tmp_path: Path, **extra: Any) -> dict[str, Any
         "RECORDINGS_DIR": str(tmp_path / "recordings"),
         "SPOOL_DIR": str(tmp_path / "spool"),
         "TRANSCRIBER": "none",
+        "SWEEP_INTERVAL": 0,
+        "TWILIO_API_BASE": "http://127.0.0.1:9",  # nothing listens: no download succeeds
         **extra,
     }
+
+
+@contextmanager
+def running_app(config: dict[str, Any]) -> Iterator[Flask]:
+    """An app for the duration of a block; its background jobs and connections end with it."""
+    app = create_app(config)
+    try:
+        yield app
+    finally:
+        shutdown(app)
+        app.extensions["database"].dispose()
 
 
 @pytest.fixture
 def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     """The app on a migrated database (SQLite and PostgreSQL)."""
-    app = create_app(app_config(database_url, tmp_path))
-    yield app
-    app.extensions["database"].dispose()
+    with running_app(app_config(database_url, tmp_path)) as app:
+        yield app
 
 
 class TwilioClient:

@@ -47,11 +47,7 @@ def live_server(
 ) -> Iterator[LiveServer]:
     """Start gunicorn serving ``wsgi:app`` with ``config`` as environment; stop it after."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "DATABASE_"))}
-    for key, value in config.items():
-        if key == "TESTING":
-            continue
-        env[key] = ",".join(value) if isinstance(value, (tuple, list)) else str(value)
+    env = server_env(config)
     log_path = tmp_path / f"server-{port}.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
@@ -98,3 +94,107 @@ def _wait_until_up(server: LiveServer, timeout: float = 30.0) -> None:
             pass
         time.sleep(0.1)
     raise RuntimeError(f"server did not start in {timeout}s:\n{server.log()}")
+
+
+def server_env(config: Mapping[str, Any]) -> dict[str, str]:
+    """The environment that gives a process ``config``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "DATABASE_"))}
+    for key, value in config.items():
+        if key == "TESTING":
+            continue
+        env[key] = ",".join(value) if isinstance(value, (tuple, list)) else str(value)
+    return env
+
+
+@contextmanager
+def worker_process(
+    config: Mapping[str, Any], tmp_path: Path, name: str = "worker"
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run ``flask --app wsgi worker`` in its own process group; kill the group after."""
+    log_path = tmp_path / f"{name}.log"
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen(
+            [str(Path(sys.executable).with_name("flask")), "--app", "wsgi", "worker"],
+            cwd=ROOT,
+            env=server_env(config),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        yield process
+    finally:
+        stop_group(process)
+
+
+def stop_group(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the process group, SIGKILL it if it lingers."""
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    except ProcessLookupError:
+        pass
+
+
+def children(pid: int) -> list[int]:
+    """The direct child processes of ``pid`` (from /proc)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
+def wait_for(predicate: Any, timeout: float, message: str, interval: float = 0.2) -> Any:
+    """Poll ``predicate()`` until it returns something truthy; fail after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+
+
+@contextmanager
+def redis_server(port: int, tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """A private redis-server (no persistence) on ``port``, stopped after."""
+    process = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for(lambda: _redis_up(port), 10, f"redis-server on port {port}")
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _redis_up(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
+            s.sendall(b"PING\r\n")
+            return s.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False

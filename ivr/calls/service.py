@@ -22,7 +22,9 @@ from ivr.calls import store
 from ivr.calls.numbers import parse_caller
 from ivr.calls.runtime import FlowRuntime
 from ivr.crypto import DataCipher
+from ivr.jobs.outbox import schedule
 from models import Call
+from transcripts import from_twilio_callback
 
 ActionKind = Literal["gather", "record", "dial"]
 FINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
@@ -127,7 +129,7 @@ class Hotline:
             raise BadWebhook("RecordingSid is missing")
         call, _created = self.call_for(params, now)
         status = params.get("RecordingStatus", "completed")[:20]
-        _recording, changed = store.upsert_recording(
+        recording, changed = store.upsert_recording(
             self.session,
             call,
             recording_sid=sid[:64],
@@ -137,13 +139,27 @@ class Hotline:
         )
         if changed:
             store.add_event(self.session, call, "recording", now, outcome=status, detail=sid[:64])
+        if changed and status == "completed":
+            schedule(self.session, "fetch_recording", recording.id, queue="media")
+        elif changed and status in ("absent", "failed") and call.ended_at is not None:
+            schedule(self.session, "refresh_report", call.id, queue=_report_queue(call))
 
     def transcription(self, params: Mapping[str, str], now: datetime) -> None:
-        """``/twilio/transcription``: noted on the call (the text is stored by the report
-        pipeline, never logged)."""
+        """``/twilio/transcription``: Twilio's transcript, stored encrypted (never logged)."""
+        sid = params.get("RecordingSid", "")
+        if not sid:
+            raise BadWebhook("RecordingSid is missing")
         call, _created = self.call_for(params, now)
-        status = params.get("TranscriptionStatus", "")[:32]
-        store.add_event(self.session, call, "transcription", now, outcome=status or None)
+        recording, _changed = store.upsert_recording(
+            self.session, call, recording_sid=sid[:64], status="processing"
+        )
+        result = from_twilio_callback(
+            params.get("TranscriptionText"), params.get("TranscriptionStatus", "")
+        )
+        if store.save_transcript(self.session, self.cipher, recording, result, call.language):
+            store.add_event(self.session, call, "transcription", now, outcome=result.status)
+            if call.ended_at is not None:
+                schedule(self.session, "refresh_report", call.id, queue=_report_queue(call))
 
     def call_status(self, params: Mapping[str, str], now: datetime) -> None:
         """``/twilio/status``: progress, then the final status that closes the call.
@@ -161,6 +177,7 @@ class Hotline:
         call.status = status
         if status in FINAL_STATUSES:
             self._finish(call, params, now)
+            schedule(self.session, "refresh_report", call.id, queue=_report_queue(call))
         store.add_event(self.session, call, "status", now, node=call.last_step, outcome=status)
 
     def _finish(self, call: Call, params: Mapping[str, str], now: datetime) -> None:
@@ -189,6 +206,10 @@ class Hotline:
         store.add_event(self.session, call, "fallback", now, outcome=endpoint[:32])
         if params.get("RecordingSid"):
             self._recording_from_action(call, params)
+
+
+def _report_queue(call: Call) -> str:
+    return "urgent" if call.immediate_danger else "normal"
 
 
 def _note_progress(call: Call, params: Mapping[str, str]) -> None:

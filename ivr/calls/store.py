@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from callflows import CallState, StepEvent
 from ivr.calls.numbers import CallerNumber
 from ivr.crypto import DataCipher
-from models import Call, CallEvent, Recording
+from models import Call, CallEvent, Recording, Transcript
+from transcripts import Transcript as TranscriptResult
 
 REFERENCE_DIGITS = 8
 # A recording's status only moves forward: a late "in-progress" never undoes "completed".
@@ -178,3 +179,25 @@ def upsert_recording(
         recording.status = status
     after = (recording.url, recording.duration_s, recording.status, recording.ended_with)
     return recording, created or before != after
+
+
+def save_transcript(
+    session: Session,
+    cipher: DataCipher,
+    recording: Recording,
+    result: TranscriptResult,
+    language: str | None,
+    elapsed_seconds: float | None = None,
+) -> bool:
+    """Store a transcript unless a final one exists; returns whether it was stored."""
+    row = session.scalar(select(Transcript).where(Transcript.recording_id == recording.id))
+    if row is None:
+        row = Transcript(recording_id=recording.id)
+        session.add(row)
+    elif row.status not in ("pending", "failed"):
+        return False
+    row.engine, row.status, row.language = result.engine, result.status, language
+    row.text_enc = cipher.encrypt_text(result.text) if result.text is not None else None
+    row.detail = (result.detail or "")[:256] or None
+    row.audio_seconds, row.elapsed_seconds = result.audio_seconds, elapsed_seconds
+    return True

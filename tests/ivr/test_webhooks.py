@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask
 from sqlalchemy import func, select
 
-from ivr import create_app
 from models import Call, CallEvent, Recording
-from tests.conftest import PUBLIC_BASE_URL, TwilioClient, app_config, call_params
+from tests.conftest import PUBLIC_BASE_URL, TwilioClient, app_config, call_params, running_app
 
 
 def next_path(twiml: str) -> str:
@@ -197,26 +197,27 @@ def test_callback_number_is_encrypted_and_masked(app: Flask, twilio: TwilioClien
         )
 
 
-def _operator_app(database_url: str, tmp_path: Path, hours: str) -> Flask:
-    return create_app(
-        app_config(
-            database_url,
-            tmp_path,
-            BUSINESS_HOURS=hours,
-            BUSINESS_TZ="America/Winnipeg",
-            OPERATOR_NUMBERS=("+12045550100", "+12045550101"),
-        )
+def _operator_config(database_url: str, tmp_path: Path, hours: str) -> dict[str, Any]:
+    return app_config(
+        database_url,
+        tmp_path,
+        BUSINESS_HOURS=hours,
+        BUSINESS_TZ="America/Winnipeg",
+        OPERATOR_NUMBERS=("+12045550100", "+12045550101"),
     )
 
 
-def test_zero_transfers_during_business_hours(database_url: str, tmp_path: Path) -> None:
-    app = _operator_app(database_url, tmp_path, "mon-sun 00:00-24:00")
+def _press_zero(app: Flask, params: dict[str, str]) -> tuple[TwilioClient, str]:
     twilio = TwilioClient(app.test_client(), app.config["TWILIO_AUTH_TOKEN"])
+    path = next_path(answer(twilio, "/twilio/voice", params))
+    path = next_path(answer(twilio, path, params, Digits="1"))
+    return twilio, answer(twilio, path, params, Digits="0")
+
+
+def test_zero_transfers_during_business_hours(database_url: str, tmp_path: Path) -> None:
     params = call_params()
-    try:
-        path = next_path(answer(twilio, "/twilio/voice", params))
-        path = next_path(answer(twilio, path, params, Digits="1"))
-        twiml = answer(twilio, path, params, Digits="0")
+    with running_app(_operator_config(database_url, tmp_path, "mon-sun 00:00-24:00")) as app:
+        twilio, twiml = _press_zero(app, params)
         numbers = [n.text for n in ET.fromstring(twiml).iter("Number")]
         assert numbers == ["+12045550100", "+12045550101"]
         path = next_path(twiml)
@@ -225,20 +226,12 @@ def test_zero_transfers_during_business_hours(database_url: str, tmp_path: Path)
         twiml = answer(twilio, path, params, DialCallStatus="no-answer")
         assert "node=danger" in next_path(twiml)
         assert load_call(app, params["CallSid"]).transfer == "unanswered"
-    finally:
-        app.extensions["database"].dispose()
 
 
 def test_zero_out_of_hours_goes_to_the_message(database_url: str, tmp_path: Path) -> None:
-    app = _operator_app(database_url, tmp_path, "")  # never open
-    twilio = TwilioClient(app.test_client(), app.config["TWILIO_AUTH_TOKEN"])
     params = call_params()
-    try:
-        path = next_path(answer(twilio, "/twilio/voice", params))
-        path = next_path(answer(twilio, path, params, Digits="1"))
-        twiml = answer(twilio, path, params, Digits="0")
+    with running_app(_operator_config(database_url, tmp_path, "")) as app:  # never open
+        _twilio, twiml = _press_zero(app, params)
         assert not list(ET.fromstring(twiml).iter("Dial"))
         assert "node=danger" in next_path(twiml)
         assert load_call(app, params["CallSid"]).transfer == "closed"
-    finally:
-        app.extensions["database"].dispose()

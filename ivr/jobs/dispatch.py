@@ -1,0 +1,141 @@
+"""Dispatchers: hand committed outbox messages to rq, or run them in this process."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue, Retry
+from rq.job import Job
+from rq.serializers import JSONSerializer
+
+from ivr.jobs import outbox
+from ivr.jobs.context import JobContext
+from ivr.jobs.runner import TIMEOUTS, run_with
+from models import Database
+
+log = logging.getLogger(__name__)
+RETRY_INTERVALS = [10, 30, 60]
+
+
+def redis_connection(url: str) -> Redis:
+    """A Redis client that fails fast when Redis is down (the outbox keeps the work)."""
+    return Redis.from_url(url, socket_connect_timeout=1, socket_timeout=5)
+
+
+def queues(connection: Redis) -> dict[str, Queue]:
+    """The project's queues, with the JSON serializer (never pickle)."""
+    return {
+        name: Queue(name, connection=connection, serializer=JSONSerializer)
+        for name in outbox.QUEUES
+    }
+
+
+class RqDispatcher:
+    """Relays messages to rq; while Redis is down it backs off and leaves them to the sweep."""
+
+    def __init__(self, database: Database, redis_url: str, *, stale_after: timedelta) -> None:
+        self.database = database
+        self.connection = redis_connection(redis_url)
+        self.queues = queues(self.connection)
+        self.stale_after = stale_after
+        self._down_until = 0.0
+
+    def __call__(self, ids: list[int]) -> None:
+        if time.monotonic() < self._down_until:
+            return
+        try:
+            for message_id in ids:
+                self.relay(message_id)
+        except RedisError as exc:
+            self._down_until = time.monotonic() + 5
+            log.warning("Redis unavailable (%s): work stays in the outbox", type(exc).__name__)
+
+    def relay(self, message_id: int, *, again: bool = False) -> None:
+        """Claim and enqueue one message, in one transaction: a failed enqueue un-claims it.
+
+        ``again`` relays a message that was relayed before (its job was lost).
+        """
+        stale_after = timedelta(0) if again else self.stale_after
+        with self.database.session() as session, session.begin():
+            message = outbox.claim(session, message_id, stale_after=stale_after)
+            if message is None:
+                return
+            self.queues[message.queue].enqueue_call(
+                "ivr.jobs.runner.run_message",
+                args=[message.id],
+                job_id=f"outbox-{message.id}-{message.attempts}",
+                timeout=TIMEOUTS.get(message.task, 60),
+                retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
+                result_ttl=600,
+                failure_ttl=7 * 24 * 3600,
+            )
+
+    def recover_lost(self, candidates: list[tuple[int, int]]) -> int:
+        """Relay again the messages whose job Redis no longer has (Redis restarted empty).
+
+        ``candidates`` are (message id, attempts) of messages relayed a while ago and not
+        done; a job that still exists (queued, running, failed) is left to rq.
+        """
+        lost = [
+            message_id
+            for message_id, attempts in candidates
+            if not Job.exists(f"outbox-{message_id}-{attempts}", connection=self.connection)
+        ]
+        if lost:
+            log.warning("%d job(s) lost by Redis: relaying them again", len(lost))
+            for message_id in lost:
+                self.relay(message_id, again=True)
+        return len(lost)
+
+    def close(self) -> None:
+        """Release the Redis connections."""
+        self.connection.close()
+
+
+class InlineDispatcher:
+    """Runs messages in a background thread of this process (the embedded default).
+
+    Failed jobs are retried in-process with the same back-off as rq's.
+    """
+
+    def __init__(
+        self, ctx: JobContext, *, stale_after: timedelta, retry_intervals: list[int]
+    ) -> None:
+        self.ctx = ctx
+        self.stale_after = stale_after
+        self.retry_intervals = retry_intervals
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hotline-jobs")
+        self._lock = threading.Lock()
+        self._closed = threading.Event()
+
+    def __call__(self, ids: list[int]) -> None:
+        with self._lock:
+            if self._closed.is_set():
+                return
+            for message_id in ids:
+                self.executor.submit(self._run, message_id)
+
+    def _run(self, message_id: int) -> None:
+        with self.ctx.database.session() as session, session.begin():
+            if outbox.claim(session, message_id, stale_after=self.stale_after) is None:
+                return
+        for delay in [*self.retry_intervals, None]:
+            try:
+                run_with(self.ctx, message_id)
+                return
+            except Exception:
+                if delay is None or self._closed:
+                    return
+                time.sleep(delay)
+
+    def close(self) -> None:
+        """Finish the running job and drop the queued ones (the sweep will find them)."""
+        with self._lock:
+            self._closed.set()
+        self.executor.shutdown(wait=True, cancel_futures=True)

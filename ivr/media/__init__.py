@@ -1,0 +1,1 @@
+"""Recordings: fetching them from the telephony provider and keeping them encrypted."""

@@ -1,0 +1,1 @@
+"""Reports: building them from calls, their priority, export."""
