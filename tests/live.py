@@ -100,7 +100,7 @@ def server_env(config: Mapping[str, Any]) -> dict[str, str]:
     """The environment that gives a process ``config``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "DATABASE_"))}
     for key, value in config.items():
-        if key == "TESTING":
+        if key == "TESTING" or value is None:
             continue
         env[key] = ",".join(value) if isinstance(value, (tuple, list)) else str(value)
     return env

@@ -19,6 +19,8 @@ from rq.serializers import JSONSerializer
 from sqlalchemy import func, select
 
 from ivr.crypto import DataCipher
+from ivr.reports.document import report_document
+from ivr.reports.export import validate_document
 from ivr.simulator import CallScript, Faults, TwilioSimulator, synth_wav
 from models import Call, Database, OutboxMessage, Recording, Report, Transcript
 from tests.conftest import ACCOUNT_SID, PUBLIC_BASE_URL, app_config
@@ -73,7 +75,7 @@ class Stack:
         return report
 
 
-def _stack(tmp: Path, database_url: str, redis_url: str, **extra: Any) -> Iterator[Stack]:
+def _stack(tmp: Path, database_url: str, redis_url: str | None, **extra: Any) -> Iterator[Stack]:
     api_port = free_port()
     config = app_config(
         database_url,
@@ -163,6 +165,16 @@ def test_a_call_with_a_voicemail_becomes_one_report(stack: Stack) -> None:
     # pocketsphinx hears espeak's voice poorly over 8 kHz; "daughter" comes through.
     assert "daughter" in text.split(), text
     assert failed_jobs(SHARED_REDIS) == 0
+    # Its export validates against the published schema.
+    with stack.database.session() as s:
+        row = s.get(Report, report.id)
+        assert row is not None
+        document = report_document(s, row, cipher, include_identifiers=False)
+    validate_document(document)
+    assert document["voicemails"][0]["sha256"] == recording.sha256
+    assert document["voicemails"][0]["transcript"]["engine"] == "pocketsphinx"
+    steps = list(dict.fromkeys(step["step"] for step in document["ivr_path"]))
+    assert steps[:4] == ["language", "safety", "main_menu", "danger"]
 
 
 def test_calls_without_a_message_or_topic_keep_no_report(stack: Stack) -> None:
@@ -256,3 +268,28 @@ def test_redis_outage_delays_reports_and_loses_none(postgres_url: str, tmp_path:
             assert len(numbers) == len(set(numbers)) == 5
         finally:
             stack_iter.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_embedded_default_runs_jobs_in_process(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """No REDIS_URL: the web process runs the same jobs after commit, no worker needed."""
+    url = request.getfixturevalue("sqlite_url" if backend == "sqlite" else "postgres_url")
+    stack_iter = _stack(tmp_path, url, None, TRANSCRIBER="none")
+    stack = next(stack_iter)
+    try:
+        call_sid = stack.call(CallScript(answers=LURING_NO_DANGER_ANONYMOUS, voicemail=VOICEMAIL))
+        report = stack.wait_ready(call_sid, timeout=60)
+        assert report.category == "luring"
+        with stack.database.session() as s:
+            recording = s.scalars(
+                select(Recording).where(Recording.call_id == report.call_id)
+            ).one()
+            transcript = s.scalars(
+                select(Transcript).where(Transcript.recording_id == recording.id)
+            ).one()
+        assert recording.stored_at is not None and recording.twilio_deleted_at is not None
+        assert (transcript.engine, transcript.status) == ("none", "no_engine")
+    finally:
+        stack_iter.close()

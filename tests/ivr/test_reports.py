@@ -1,0 +1,204 @@
+"""Report building, priority and jurisdiction, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from ivr.calls.store import new_reference_number
+from ivr.crypto import DataCipher
+from ivr.jobs.context import JobContext
+from ivr.jobs.outbox import schedule
+from ivr.jobs.runner import run_with
+from ivr.media.storage import AudioVault, DirectoryStore
+from ivr.reports.pipeline import refresh_report
+from ivr.reports.priority import prioritise
+from models import Call, OutboxMessage, Recording, Transcript
+
+VOICEMAIL_FR = Path(__file__).resolve().parents[2] / "docs" / "samples" / "voicemail-fr.wav"
+KNOWN_TRANSCRIPT = (
+    "a man on a chat app keeps asking my daughter for photos, his username is @darkwolf42 "
+    "on snapchat, he sent www.example.com/abc"
+)
+
+
+@pytest.mark.parametrize(
+    ("category", "danger", "repeat", "details", "level"),
+    [
+        ("csam", True, False, False, "urgent"),
+        ("other", True, True, True, "urgent"),
+        ("luring", False, False, False, "high"),
+        ("exploitation", None, False, False, "high"),
+        ("csam", False, False, False, "normal"),
+        ("csam", False, True, False, "high"),
+        ("csam", False, False, True, "high"),
+        ("other", False, False, False, "low"),
+        ("unknown", None, False, True, "normal"),
+        ("other", False, True, True, "high"),
+        ("luring", False, True, True, "high"),
+    ],
+)
+def test_priority_rules(
+    category: str, danger: bool | None, repeat: bool, details: bool, level: str
+) -> None:
+    priority = prioritise(
+        category=category, immediate_danger=danger, repeat_caller=repeat, details=details
+    )
+    assert priority.level == level
+    assert priority.reasons
+    assert priority.rank == ["urgent", "high", "normal", "low"].index(level)
+
+
+@dataclass
+class Made:
+    session: Session
+    cipher: DataCipher
+
+    def call(
+        self,
+        *,
+        category: str | None = "luring",
+        caller: str | None = "+16135550142",
+        language: str = "en",
+        ended: bool = True,
+        danger: bool | None = False,
+        started_at: datetime | None = None,
+    ) -> Call:
+        started = started_at or datetime.now(UTC) - timedelta(minutes=5)
+        call = Call(
+            call_sid="CA" + uuid.uuid4().hex,
+            account_sid="AC" + "1" * 32,
+            reference_number=new_reference_number(),
+            from_enc=self.cipher.encrypt_text(caller) if caller else None,
+            from_hash=self.cipher.keyed_hash(caller) if caller else None,
+            from_withheld=caller is None,
+            caller_region="ON" if caller else None,
+            status="completed" if ended else "in-progress",
+            started_at=started,
+            ended_at=started + timedelta(minutes=2) if ended else None,
+            flow_name="default",
+            flow_state={},
+            category=category,
+            language=language,
+            immediate_danger=danger,
+        )
+        self.session.add(call)
+        self.session.flush()
+        return call
+
+    def recording(
+        self,
+        call: Call,
+        *,
+        transcript: str | None = None,
+        stored: bool = True,
+        status: str = "completed",
+    ) -> Recording:
+        rec = Recording(
+            call_id=call.id,
+            recording_sid="RE" + uuid.uuid4().hex,
+            status=status,
+            duration_s=12,
+            stored_at=datetime.now(UTC) if stored else None,
+        )
+        self.session.add(rec)
+        self.session.flush()
+        if transcript is not None:
+            self.session.add(
+                Transcript(
+                    recording_id=rec.id,
+                    engine="twilio",
+                    status="completed",
+                    language=call.language,
+                    text_enc=self.cipher.encrypt_text(transcript),
+                )
+            )
+            self.session.flush()
+        self.session.refresh(call)
+        return rec
+
+
+@pytest.fixture
+def made(app: Flask) -> Iterator[Made]:
+    database = app.extensions["database"]
+    with database.session() as session:
+        yield Made(session, app.extensions["cipher"])
+        session.rollback()
+
+
+def test_report_from_a_known_transcript(made: Made) -> None:
+    call = made.call(category="csam")
+    made.recording(call, transcript=KNOWN_TRANSCRIPT)
+    report = refresh_report(made.session, call.id, made.cipher)
+    assert report is not None
+    assert report.report_number == call.reference_number and report.status == "new"
+    assert report.entities["handles"] == ["darkwolf42"]
+    assert "snapchat" in report.entities["platforms"]
+    assert report.entities["urls"] == ["www.example.com/abc"]
+    assert report.priority == "high"  # csam, raised by the details
+    assert any("addresses" in reason for reason in report.priority_reasons)
+    assert (report.jurisdiction_province, report.jurisdiction_agency) == (
+        "ON",
+        "Ontario Provincial Police",
+    )
+    assert report.ready_at is not None and not report.repeat_caller
+    again = refresh_report(made.session, call.id, made.cipher)
+    assert again is report  # idempotent: the same row, not a second report
+
+
+def test_repeat_callers_are_spotted_by_their_hash(made: Made) -> None:
+    number = f"+1613555{uuid.uuid4().int % 10000:04d}"
+    first = made.call(caller=number, started_at=datetime.now(UTC) - timedelta(days=3))
+    second = made.call(caller=number)
+    other = made.call(caller=None)
+    assert refresh_report(made.session, first.id, made.cipher).repeat_caller is False  # type: ignore[union-attr]
+    report = refresh_report(made.session, second.id, made.cipher)
+    assert report is not None and report.repeat_caller
+    assert "repeat caller" in " ".join(report.priority_reasons)
+    anonymous = refresh_report(made.session, other.id, made.cipher)
+    assert anonymous is not None and not anonymous.repeat_caller and anonymous.anonymous
+
+
+def test_calls_that_said_nothing_keep_no_report(made: Made) -> None:
+    silent = made.call(category=None)
+    assert refresh_report(made.session, silent.id, made.cipher) is None
+    absent = made.call(category="unknown")
+    made.recording(absent, stored=False, status="absent")
+    assert refresh_report(made.session, absent.id, made.cipher) is None
+    unfinished = made.call(ended=False)
+    assert refresh_report(made.session, unfinished.id, made.cipher) is None
+
+
+def test_report_waits_for_its_recordings(made: Made) -> None:
+    call = made.call(category="unknown")
+    made.recording(call, stored=False, status="completed")
+    report = refresh_report(made.session, call.id, made.cipher)
+    assert report is not None and report.category == "unknown" and report.ready_at is None
+
+
+def test_french_messages_are_not_transcribed_as_english(app: Flask, made: Made) -> None:
+    ctx = JobContext(
+        {**app.config, "TRANSCRIBER": "pocketsphinx"}, app.extensions["database"], made.cipher
+    )
+    call = made.call(language="fr", category="luring")
+    recording = made.recording(call)
+    recording.storage_key = f"test/{recording.recording_sid}.wav.enc"
+    vault = AudioVault(DirectoryStore(app.config["RECORDINGS_DIR"]), made.cipher)
+    recording.sha256 = vault.put(recording.storage_key, VOICEMAIL_FR.read_bytes())
+    schedule(made.session, "transcribe_recording", recording.id, queue="media")
+    made.session.commit()
+    message_id = max(m.id for m in made.session.query(OutboxMessage).all())
+    run_with(ctx, message_id)
+    made.session.expire_all()
+    transcript = made.session.query(Transcript).filter_by(recording_id=recording.id).one()
+    assert (transcript.status, transcript.detail) == ("no_engine", "no engine for fr")
+    assert transcript.text_enc is None
+    made.session.delete(made.session.get(Call, call.id))
+    made.session.commit()
