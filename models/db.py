@@ -27,7 +27,8 @@ class Database:
 
     def __init__(self, url: str, **engine_options: Any) -> None:
         self.url = url
-        options: dict[str, Any] = {"pool_pre_ping": True, **engine_options}
+        # hide_parameters: SQL errors and logs never carry the values (they may be personal).
+        options: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True, **engine_options}
         if url.startswith("sqlite"):
             options.pop("pool_size", None)
         self.engine: Engine = create_engine(url, **options)

@@ -37,9 +37,9 @@ def _pg_admin(sql: str) -> None:
         conn.execute(sql)  # type: ignore[arg-type]
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A new, migrated PostgreSQL database for this test session, dropped afterwards."""
+@contextmanager
+def fresh_postgres() -> Iterator[str]:
+    """A new, migrated PostgreSQL database of its own, dropped afterwards."""
     name = f"hotline_test_{os.getpid()}_{secrets.token_hex(3)}"
     _pg_admin(f'CREATE DATABASE "{name}"')
     url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
@@ -48,6 +48,20 @@ def postgres_url() -> Iterator[str]:
         yield url
     finally:
         _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A migrated PostgreSQL database shared by this test session's tests."""
+    with fresh_postgres() as url:
+        yield url
+
+
+@pytest.fixture
+def own_postgres_url() -> Iterator[str]:
+    """A migrated PostgreSQL database for one test only (for tests that count rows)."""
+    with fresh_postgres() as url:
+        yield url
 
 
 @pytest.fixture

@@ -190,11 +190,16 @@ def save_transcript(
     elapsed_seconds: float | None = None,
 ) -> bool:
     """Store a transcript unless a final one exists; returns whether it was stored."""
-    row = session.scalar(select(Transcript).where(Transcript.recording_id == recording.id))
+    query = select(Transcript).where(Transcript.recording_id == recording.id)
+    row = session.scalar(query)
     if row is None:
-        row = Transcript(recording_id=recording.id)
-        session.add(row)
-    elif row.status not in ("pending", "failed"):
+        try:
+            with session.begin_nested():
+                row = Transcript(recording_id=recording.id, engine=result.engine, status="pending")
+                session.add(row)
+        except IntegrityError:  # another job (or Twilio's callback) got there first
+            row = session.scalars(query).one()
+    if row.status not in ("pending", "failed"):
         return False
     row.engine, row.status, row.language = result.engine, result.status, language
     row.text_enc = cipher.encrypt_text(result.text) if result.text is not None else None

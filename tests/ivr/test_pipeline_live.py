@@ -105,12 +105,12 @@ def _stack(tmp: Path, database_url: str, redis_url: str | None, **extra: Any) ->
 
 
 @pytest.fixture
-def stack(postgres_url: str, tmp_path: Path) -> Iterator[Stack]:
+def stack(own_postgres_url: str, tmp_path: Path) -> Iterator[Stack]:
     """Server + simulator on PostgreSQL and the machine's Redis (a database of its own)."""
     redis = Redis.from_url(SHARED_REDIS)
     redis.flushdb()
     try:
-        yield from _stack(tmp_path, postgres_url, SHARED_REDIS, TRANSCRIBER="pocketsphinx")
+        yield from _stack(tmp_path, own_postgres_url, SHARED_REDIS, TRANSCRIBER="pocketsphinx")
     finally:
         redis.flushdb()
         redis.close()
@@ -238,11 +238,11 @@ def test_a_worker_killed_mid_job_retries_and_completes_once(stack: Stack) -> Non
     assert failed_jobs(SHARED_REDIS) == 0
 
 
-def test_redis_outage_delays_reports_and_loses_none(postgres_url: str, tmp_path: Path) -> None:
+def test_redis_outage_delays_reports_and_loses_none(own_postgres_url: str, tmp_path: Path) -> None:
     port = free_port()
     redis_url = f"redis://127.0.0.1:{port}/0"
     with redis_server(port, tmp_path) as redis_proc:
-        stack_iter = _stack(tmp_path, postgres_url, redis_url, TRANSCRIBER="none")
+        stack_iter = _stack(tmp_path, own_postgres_url, redis_url, TRANSCRIBER="none")
         stack = next(stack_iter)
         try:
             with worker_process(stack.config, stack.tmp, "worker-1"):
@@ -275,7 +275,7 @@ def test_embedded_default_runs_jobs_in_process(
     backend: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     """No REDIS_URL: the web process runs the same jobs after commit, no worker needed."""
-    url = request.getfixturevalue("sqlite_url" if backend == "sqlite" else "postgres_url")
+    url = request.getfixturevalue("sqlite_url" if backend == "sqlite" else "own_postgres_url")
     stack_iter = _stack(tmp_path, url, None, TRANSCRIBER="none")
     stack = next(stack_iter)
     try:

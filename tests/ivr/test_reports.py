@@ -10,17 +10,18 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ivr.calls.store import new_reference_number
 from ivr.crypto import DataCipher
-from ivr.jobs.context import JobContext
 from ivr.jobs.outbox import schedule
-from ivr.jobs.runner import run_with
 from ivr.media.storage import AudioVault, DirectoryStore
 from ivr.reports.pipeline import refresh_report
 from ivr.reports.priority import prioritise
-from models import Call, OutboxMessage, Recording, Transcript
+from models import Call, Database, Recording, Report, Transcript
+from tests.conftest import app_config, running_app
+from tests.live import wait_for
 
 VOICEMAIL_FR = Path(__file__).resolve().parents[2] / "docs" / "samples" / "voicemail-fr.wav"
 KNOWN_TRANSCRIPT = (
@@ -183,22 +184,31 @@ def test_report_waits_for_its_recordings(made: Made) -> None:
     assert report is not None and report.category == "unknown" and report.ready_at is None
 
 
-def test_french_messages_are_not_transcribed_as_english(app: Flask, made: Made) -> None:
-    ctx = JobContext(
-        {**app.config, "TRANSCRIBER": "pocketsphinx"}, app.extensions["database"], made.cipher
-    )
-    call = made.call(language="fr", category="luring")
-    recording = made.recording(call)
-    recording.storage_key = f"test/{recording.recording_sid}.wav.enc"
-    vault = AudioVault(DirectoryStore(app.config["RECORDINGS_DIR"]), made.cipher)
-    recording.sha256 = vault.put(recording.storage_key, VOICEMAIL_FR.read_bytes())
-    schedule(made.session, "transcribe_recording", recording.id, queue="media")
-    made.session.commit()
-    message_id = max(m.id for m in made.session.query(OutboxMessage).all())
-    run_with(ctx, message_id)
-    made.session.expire_all()
-    transcript = made.session.query(Transcript).filter_by(recording_id=recording.id).one()
-    assert (transcript.status, transcript.detail) == ("no_engine", "no engine for fr")
-    assert transcript.text_enc is None
-    made.session.delete(made.session.get(Call, call.id))
-    made.session.commit()
+def test_french_messages_are_not_transcribed_as_english(database_url: str, tmp_path: Path) -> None:
+    config = app_config(database_url, tmp_path, TRANSCRIBER="pocketsphinx")
+    with running_app(config) as app:
+        database = app.extensions["database"]
+        with database.session() as session:
+            made = Made(session, app.extensions["cipher"])
+            call = made.call(language="fr", category="luring")
+            recording = made.recording(call)
+            recording.storage_key = f"test/{recording.recording_sid}.wav.enc"
+            vault = AudioVault(DirectoryStore(app.config["RECORDINGS_DIR"]), made.cipher)
+            recording.sha256 = vault.put(recording.storage_key, VOICEMAIL_FR.read_bytes())
+            schedule(session, "transcribe_recording", recording.id, queue="media")
+            session.commit()  # the in-process dispatcher runs the job after commit
+            recording_id, call_id = recording.id, call.id
+
+        def transcript() -> Transcript | None:
+            with database.session() as s:
+                return s.scalar(select(Transcript).where(Transcript.recording_id == recording_id))
+
+        done = wait_for(transcript, 30, "the transcription job")
+        assert (done.status, done.detail, done.text_enc) == ("no_engine", "no engine for fr", None)
+        report = wait_for(lambda: _report_of(database, call_id), 30, "the report")
+        assert report.language == "fr" and report.ready_at is not None
+
+
+def _report_of(database: Database, call_id: int) -> Report | None:
+    with database.session() as s:
+        return s.scalar(select(Report).where(Report.call_id == call_id))
