@@ -130,9 +130,9 @@ class InlineDispatcher:
                 run_with(self.ctx, message_id)
                 return
             except Exception:
-                if delay is None or self._closed:
+                # wait() returns True as soon as close() is called.
+                if delay is None or self._closed.wait(delay):
                     return
-                time.sleep(delay)
 
     def close(self) -> None:
         """Finish the running job and drop the queued ones (the sweep will find them)."""
