@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Literal
 
@@ -28,6 +28,8 @@ from transcripts import from_twilio_callback
 
 ActionKind = Literal["gather", "record", "dial"]
 FINAL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
+# How far a status callback's Timestamp may be from the time it is filed.
+TIMESTAMP_SLACK = timedelta(days=7)
 
 
 class BadWebhook(ValueError):
@@ -69,6 +71,7 @@ class Hotline:
 
     def answer_call(self, params: Mapping[str, str], now: datetime) -> str:
         """``/twilio/voice``: a new call starts the flow; a repeated request re-presents it."""
+        params = without_nul(params)
         call, _created = self.call_for(params, now)
         _note_progress(call, params)
         state = store.load_state(call, self.cipher)
@@ -91,6 +94,7 @@ class Hotline:
         An answer to anything but the node the call is waiting on (a Twilio retry, a
         replay, a request out of order) changes nothing and re-presents the current node.
         """
+        params = without_nul(params)
         call, _created = self.call_for(params, now)
         _note_progress(call, params)
         state = store.load_state(call, self.cipher)
@@ -98,7 +102,9 @@ class Hotline:
         if state is None:
             return self._apply(call, callflows.start(self.runtime.flow, ctx))
         if state.finished or node != state.node or seq != str(state.seq):
-            store.add_event(self.session, call, "replay", now, node=node, outcome=kind)
+            # The query is ours only if Twilio sent it: call_events.node holds 64 characters.
+            shown = node.replace("\x00", "")[:64] if node is not None else None
+            store.add_event(self.session, call, "replay", now, node=shown, outcome=kind)
             return self._apply(call, callflows.present(self.runtime.flow, state, ctx))
         if kind == "record" and params.get("RecordingSid"):
             self._recording_from_action(call, params)
@@ -124,6 +130,7 @@ class Hotline:
 
     def recording_status(self, params: Mapping[str, str], now: datetime) -> None:
         """``/twilio/recording-status``: file the recording, once, whatever the order."""
+        params = without_nul(params)
         sid = params.get("RecordingSid", "")
         if not sid:
             raise BadWebhook("RecordingSid is missing")
@@ -146,6 +153,7 @@ class Hotline:
 
     def transcription(self, params: Mapping[str, str], now: datetime) -> None:
         """``/twilio/transcription``: Twilio's transcript, stored encrypted (never logged)."""
+        params = without_nul(params)
         sid = params.get("RecordingSid", "")
         if not sid:
             raise BadWebhook("RecordingSid is missing")
@@ -167,6 +175,7 @@ class Hotline:
         Duplicated and out-of-order callbacks are ignored: a final status is final, and an
         older sequence number never overwrites a newer one.
         """
+        params = without_nul(params)
         call, _created = self.call_for(params, now)
         status = params.get("CallStatus", "")[:20]
         seq = _int(params.get("SequenceNumber"))
@@ -181,7 +190,7 @@ class Hotline:
         store.add_event(self.session, call, "status", now, node=call.last_step, outcome=status)
 
     def _finish(self, call: Call, params: Mapping[str, str], now: datetime) -> None:
-        ended_at = _timestamp(params.get("Timestamp")) or now
+        ended_at = _timestamp(params.get("Timestamp"), now) or now
         duration = _int(params.get("CallDuration"))
         call.ended_at = ended_at
         call.duration_s = duration
@@ -201,11 +210,20 @@ class Hotline:
 
     def note_degraded(self, endpoint: str, params: Mapping[str, str], now: datetime) -> None:
         """File a request that was answered by the degraded path (replayed from the spool)."""
+        params = without_nul(params)
         call, _created = self.call_for(params, now)
         call.degraded = True
         store.add_event(self.session, call, "fallback", now, outcome=endpoint[:32])
         if params.get("RecordingSid"):
             self._recording_from_action(call, params)
+
+
+def without_nul(params: Mapping[str, str]) -> dict[str, str]:
+    """The parameters minus NUL characters, which PostgreSQL text columns refuse.
+
+    Twilio never sends one; a signed request that does must not reach the degraded path.
+    """
+    return {name: value.replace("\x00", "") for name, value in params.items()}
 
 
 def _report_queue(call: Call) -> str:
@@ -229,11 +247,19 @@ def _int(value: str | None) -> int | None:
     return number if 0 <= number < 2**31 else None
 
 
-def _timestamp(value: str | None) -> datetime | None:
+def _timestamp(value: str | None, now: datetime) -> datetime | None:
+    """Twilio's ``Timestamp`` in UTC; None when missing, malformed or far from ``now``.
+
+    A date years away is not the time a callback was sent, and one at the end of time
+    (``Fri, 31 Dec 9999 23:59:59 -0100``) overflows when converted to UTC.
+    """
     if not value:
         return None
     try:
         parsed = parsedate_to_datetime(value)
+        if parsed.tzinfo is None:
+            return None
+        parsed = parsed.astimezone(UTC)
     except (TypeError, ValueError, OverflowError):
         return None
-    return parsed if parsed.tzinfo is not None else None
+    return parsed if abs(parsed - now) <= TIMESTAMP_SLACK else None
