@@ -38,6 +38,7 @@ system-deps:
 run: install
 	@echo "==> migrating the database"
 	$(FLASK) db upgrade
+	$(FLASK) users ensure-admin
 	$(FLASK) callflow check
 	@bash scripts/run-banner.sh $(HOST) $(PORT)
 	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile - wsgi:app

@@ -25,6 +25,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     cipher.init_app(app)
     load_callflow(app)
     add_jobs(app)
+    add_console(app)
     add_blueprints(app)
     add_commands(app)
     return app
@@ -48,6 +49,17 @@ def add_jobs(app: Flask) -> None:
     from ivr.jobs.setup import init_app
 
     init_app(app)
+
+
+def add_console(app: Flask) -> None:
+    """The operator console: languages, CSRF and headers, audit, sign-in and its gate, pages."""
+    from ivr import audit, auth, console, i18n, security
+
+    i18n.init_app(app)
+    security.init_app(app)
+    audit.init_app(app)
+    auth.init_app(app)
+    console.init_app(app)
 
 
 def add_blueprints(app: Flask) -> None:

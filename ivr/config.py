@@ -60,7 +60,19 @@ SETTINGS: dict[str, tuple[Any, _Parser]] = {
     "WORKER_MAINTENANCE_INTERVAL": (60, int),
     "LOG_LEVEL": ("INFO", str),
     "SQL_ECHO": (False, _bool),
+    # Operator console (seconds for durations). SESSION_COOKIE_SECURE unset: true unless
+    # PUBLIC_BASE_URL is a plain-http loopback address (development).
+    "SESSION_COOKIE_SECURE": (None, _bool),
+    "SESSION_COOKIE_SAMESITE": ("Lax", str),
+    "SESSION_IDLE_TIMEOUT": (1800, int),
+    "SESSION_MAX_AGE": (43200, int),
+    "LOGIN_MAX_FAILURES": (5, int),
+    "LOGIN_LOCKOUT": (900, int),
+    "LOGIN_IP_MAX_FAILURES": (20, int),
+    "PASSWORD_MIN_LENGTH": (12, int),
+    "TOTP_ISSUER": ("Tip line", str),
 }
+_DEV_ORIGINS = ("http://127.0.0.1", "http://localhost", "http://[::1]")
 
 # Generated once per instance folder when not given; file name -> factory.
 _GENERATED: dict[str, Callable[[], str]] = {
@@ -103,6 +115,10 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
     app.config["RECORDINGS_DIR"] = app.config["RECORDINGS_DIR"] or str(instance / "recordings")
     app.config["SPOOL_DIR"] = app.config["SPOOL_DIR"] or str(instance / "spool")
     app.config["PUBLIC_BASE_URL"] = app.config["PUBLIC_BASE_URL"].rstrip("/")
+    if app.config["SESSION_COOKIE_SECURE"] is None:
+        app.config["SESSION_COOKIE_SECURE"] = not app.config["PUBLIC_BASE_URL"].startswith(
+            _DEV_ORIGINS
+        )
     if not app.config["TWILIO_API_BASE"]:
         # The development account can only ever talk to the call simulator.
         dev = app.config["TWILIO_ACCOUNT_SID"] == DEV_ACCOUNT_SID
