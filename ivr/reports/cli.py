@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import os
 import sys
 import tempfile
@@ -15,6 +16,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from ivr import audit
 from ivr.crypto import DataCipher
 from ivr.reports.export import FORMATS, ExportError, ExportFormat, export_reports
 from models import Database
@@ -57,25 +59,55 @@ def export_command(
     Every document is checked against docs/schema/hotline.report-1.schema.json; the
     first one that fails stops the export with exit status 1, naming the report and the
     field. Callback numbers are only included with --include-identifiers, otherwise
-    masked (+1******0142).
+    masked (+1******0142). Every export, and every failed one, is in the audit log with
+    its options and the number of reports.
     """
-    # Not audited yet: the audit log arrives with the operator console (issue 4), and
-    # this export must then record who ran it, when, with what options and how many.
     database: Database = current_app.extensions["database"]
     cipher: DataCipher = current_app.extensions["cipher"]
-    with database.session() as session, _destination(output) as out:
+    options = {
+        "format": fmt,
+        "since": since.date().isoformat() if since else None,
+        "include_identifiers": include_identifiers,
+        "to_file": output is not None,
+        "os_user": _os_user(),
+    }
+    with database.session() as session:
         try:
-            count = export_reports(
-                session,
-                cipher,
-                out,
-                fmt=fmt,
-                since=since.replace(tzinfo=UTC) if since else None,
-                include_identifiers=include_identifiers,
-            )
+            with _destination(output) as out:
+                count = export_reports(
+                    session,
+                    cipher,
+                    out,
+                    fmt=fmt,
+                    since=since.replace(tzinfo=UTC) if since else None,
+                    include_identifiers=include_identifiers,
+                )
         except ExportError as exc:
+            session.rollback()
+            with session.begin():
+                audit.record(
+                    session,
+                    actor="cli",
+                    action="reports.export",
+                    outcome="failed",
+                    detail={**options, "error": str(exc)[:200]},
+                )
             raise click.ClickException(str(exc)) from exc
+        session.rollback()
+        # Only once the file is in place: an interrupted export leaves nothing to audit.
+        with session.begin():
+            audit.record(
+                session, actor="cli", action="reports.export", detail={**options, "count": count}
+            )
     click.echo(f"{count} report(s) exported", err=True)
+
+
+def _os_user() -> str | None:
+    """The operating-system account running the command: the CLI has no console login."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return None
 
 
 @contextmanager

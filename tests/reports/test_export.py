@@ -13,10 +13,11 @@ from click.testing import Result
 from flask import Flask
 from sqlalchemy import select
 
+from ivr.audit import verify_chain
 from ivr.reports.cli import reports_cli
 from ivr.reports.document import report_document
 from ivr.reports.export import CSV_COLUMNS, export_reports
-from models import Report
+from models import AuditEntry, Report
 from tests.reports.factory import CALLBACK_NUMBER, ReportFactory
 
 AWKWARD = 'He said "meet me, alone",\nthen: =HYPERLINK("x"); see a,b\r\nend'
@@ -129,3 +130,48 @@ def test_an_export_with_nothing_to_export(app: Flask, tmp_path: Path) -> None:
     result = run_export(app, "--format", "csv", "--since", "2999-12-31", "-o", str(out))
     assert result.exit_code == 0, result.output
     assert out.read_text(encoding="utf-8").splitlines() == [",".join(CSV_COLUMNS)]
+
+
+def export_audit(app: Flask) -> list[AuditEntry]:
+    with app.extensions["database"].session() as session:
+        return list(
+            session.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.action == "reports.export")
+                .order_by(AuditEntry.id)
+            )
+        )
+
+
+def test_every_export_is_audited_with_its_options_and_count(
+    app: Flask, make_report: ReportFactory, tmp_path: Path
+) -> None:
+    make_report(minutes=0)
+    make_report(minutes=1)
+    before = len(export_audit(app))
+    assert run_export(app, "--since", since(make_report), "--include-identifiers").exit_code == 0
+    out = tmp_path / "reports.csv"
+    assert (
+        run_export(app, "--format", "csv", "-o", str(out), "--since", "2999-12-31").exit_code == 0
+    )
+    entries = export_audit(app)[before:]
+    assert [(e.actor, e.outcome) for e in entries] == [("cli", "ok"), ("cli", "ok")]
+    assert entries[0].detail["include_identifiers"] is True
+    assert entries[0].detail["count"] == 2
+    assert entries[1].detail["format"] == "csv"
+    assert entries[1].detail["count"] == 0
+    with app.extensions["database"].session() as session:
+        assert verify_chain(session).ok
+
+
+def test_a_failed_export_is_audited_as_failed(
+    app: Flask, make_report: ReportFactory, tmp_path: Path
+) -> None:
+    bad = make_report(minutes=0)
+    make_report.set_priority(bad, "critical")
+    before = len(export_audit(app))
+    result = run_export(app, "--since", since(make_report), "-o", str(tmp_path / "r.jsonl"))
+    assert result.exit_code != 0
+    [entry] = export_audit(app)[before:]
+    assert entry.outcome == "failed"
+    assert "does not match schema" in entry.detail["error"]
