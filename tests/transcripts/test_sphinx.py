@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -36,14 +36,16 @@ def test_a_clear_sentence_is_mostly_recognised(voicemail: bytes) -> None:
     assert 2.0 < result.audio_seconds < 6.0
 
 
-def test_decoding_is_faster_than_real_time(voicemail: bytes) -> None:
+def test_a_thread_other_than_the_main_one_decodes_in_a_child_process(voicemail: bytes) -> None:
+    # The decoder holds the GIL for whole utterances: beside a web server's threads it runs
+    # in a process of its own. Its speed is measured by bench/transcriber_rtf.py.
     engine = get_transcriber("pocketsphinx")
-    engine.transcribe(voicemail, "en")  # the model is loaded once, on first use
-    started = time.perf_counter()
-    result = engine.transcribe(voicemail, "en")
-    elapsed = time.perf_counter() - started
-    # Measured: 0.24 (12.7 s for a 53 s message on one core of the CI machine).
-    assert elapsed / result.audio_seconds < 1.0
+    here = engine.transcribe(voicemail, "en")
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        there = pool.submit(engine.transcribe, voicemail, "en").result()
+    assert (there.status, there.text) == ("completed", here.text)
+    assert sphinx._pool is not None
+    assert sphinx._pool.submit(os.getpid).result() != os.getpid()
 
 
 def test_the_model_is_loaded_once(voicemail: bytes) -> None:

@@ -8,17 +8,27 @@ recognised). So 8 kHz audio is upsampled to 16 kHz (``transcripts.engines.resamp
 pocketsphinx's own ``soxflags`` prepare input. The missing 4-8 kHz band costs accuracy.
 
 The decoder is built once per process, on first use, and is not thread-safe: one lock
-serialises decoding. Speech is cut into utterances by pocketsphinx's voice activity
-detector, which bounds memory on long messages and gives ``""`` for silence.
+serialises decoding. It also holds the GIL for the whole of an utterance (seconds, more on a
+busy machine), which would starve every other thread of the process: in a web server that
+runs jobs in a background thread (the embedded default), callers' webhooks would wait and
+gunicorn would kill the worker whose heartbeat stopped. So decoding asked for from any
+thread but the main one runs in a child process of its own (spawned once, kept, model
+loaded once); an rq work-horse decodes in its main thread, in process.
+
+Speech is cut into utterances by pocketsphinx's voice activity detector, which bounds
+memory on long messages and gives ``""`` for silence.
 """
 
 from __future__ import annotations
 
 import io
 import logging
+import multiprocessing
 import sys
 import threading
 from array import array
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from transcripts.engines.audio import AudioError, MonoAudio, read_wav, wav_seconds
@@ -33,6 +43,8 @@ _ACCEPTED_RATES = (8_000, MODEL_RATE)
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _decoder: Any = None
+_pool_lock = threading.Lock()
+_pool: ProcessPoolExecutor | None = None
 
 
 @register(ENGINE)
@@ -55,7 +67,7 @@ class SphinxTranscriber:
         except AudioError as exc:
             return Transcript(None, self.name, "failed", str(exc), audio.seconds)
         try:
-            text = decode(pcm)
+            text = decode(pcm) if _in_main_thread() else decode_in_child(pcm)
         except (ImportError, RuntimeError) as exc:  # not installed, or the model won't load
             log.exception("pocketsphinx is unavailable")
             detail = f"pocketsphinx unavailable: {exc}"
@@ -90,6 +102,32 @@ def decode(pcm: bytes) -> str:
             if hyp is not None and hyp.hypstr:
                 utterances.append(hyp.hypstr)
     return " ".join(utterances)
+
+
+def decode_in_child(pcm: bytes) -> str:
+    """:func:`decode` in the engine's child process, so that this one keeps running.
+
+    A child that died (killed, out of memory) raises ``BrokenProcessPool``, a
+    ``RuntimeError``; the next call starts a new one.
+    """
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ProcessPoolExecutor(
+                max_workers=1, mp_context=multiprocessing.get_context("spawn")
+            )
+        pool = _pool
+    try:
+        return pool.submit(decode, pcm).result()
+    except BrokenProcessPool:
+        with _pool_lock:
+            if _pool is pool:
+                _pool = None
+        raise
+
+
+def _in_main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
 
 
 def _get_decoder() -> Any:
