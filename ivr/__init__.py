@@ -52,23 +52,54 @@ def add_jobs(app: Flask) -> None:
 
 
 def add_console(app: Flask) -> None:
-    """The operator console: languages, CSRF and headers, audit, sign-in and its gate, pages."""
+    """The operator console: languages, CSRF and headers, audit, sign-in and its gate, pages
+    (the queue, the call log, the call record, the audit log)."""
     from ivr import audit, auth, console, i18n, security
+    from ivr.audit import views as audit_views
+    from ivr.reports import web as reports_web
 
     i18n.init_app(app)
     security.init_app(app)
     audit.init_app(app)
     auth.init_app(app)
     console.init_app(app)
+    reports_web.init_app(app)
+    audit_views.init_app(app)
+    add_dashboard(app)
+
+
+def add_dashboard(app: Flask) -> None:
+    """The supervisors' dashboard, ``/dashboard`` (see ``ivr.metrics``)."""
+    from ivr.metrics import views
+
+    views.init_app(app)
 
 
 def add_blueprints(app: Flask) -> None:
     """Register the web routes."""
+    from ivr import monitoring
     from ivr.health import bp as health_bp
     from ivr.telephony.routes import bp as twilio_bp
 
     app.register_blueprint(twilio_bp)
     app.register_blueprint(health_bp)
+    monitoring.init_app(app)
+    add_api(app)
+    add_test_call(app)
+
+
+def add_api(app: Flask) -> None:
+    """The JSON API, ``/api/v1`` (bearer tokens; see ``ivr.api``)."""
+    from ivr import api
+
+    api.init_app(app)
+
+
+def add_test_call(app: Flask) -> None:
+    """The console's test call page (the call simulator against this app)."""
+    from ivr import testcall
+
+    testcall.init_app(app)
 
 
 def add_commands(app: Flask) -> None:

@@ -74,11 +74,22 @@ def register(app: Flask) -> None:
     """Add every command group to the app."""
     from ivr.audit.cli import audit_cli
     from ivr.auth.cli import users_cli
+    from ivr.demo.cli import seed_demo
     from ivr.jobs.worker import worker
     from ivr.reports.cli import reports_cli
+    from ivr.retention.cli import retention_cli
     from ivr.simulator.cli import simulate_call
 
-    for group in (db_cli, callflow_cli, spool_cli, reports_cli, users_cli, audit_cli):
+    for group in (
+        db_cli,
+        callflow_cli,
+        spool_cli,
+        reports_cli,
+        users_cli,
+        audit_cli,
+        retention_cli,
+    ):
         app.cli.add_command(group)
     app.cli.add_command(simulate_call, "simulate-call")
     app.cli.add_command(worker)
+    app.cli.add_command(seed_demo)

@@ -58,8 +58,24 @@ SETTINGS: dict[str, tuple[Any, _Parser]] = {
     "OUTBOX_MIN_AGE": (10.0, float),
     "OUTBOX_STALE_AFTER": (1800.0, float),
     "WORKER_MAINTENANCE_INTERVAL": (60, int),
+    # Retention (days; 0 keeps forever) and how often the sweep schedules the purge.
+    "RETENTION_RECORDINGS_DAYS": (90, int),
+    "RETENTION_CALLBACK_DAYS": (90, int),
+    "RETENTION_NO_REPORT_CALLS_DAYS": (30, int),
+    "RETENTION_INTERVAL_HOURS": (24.0, float),
+    # GET /metrics: networks allowed to scrape, and an optional bearer token required too.
+    "METRICS_ALLOW": ("127.0.0.0/8,::1/128", str),
+    "METRICS_TOKEN": (None, str),
+    # Supervisors' dashboard: the urgent-review target and the time zone of its days
+    # (unset: BUSINESS_TZ).
+    "URGENT_REVIEW_TARGET_MINUTES": (60, int),
+    "METRICS_TZ": (None, str),
     "LOG_LEVEL": ("INFO", str),
     "SQL_ECHO": (False, _bool),
+    # The console's test call page: where its simulator reaches this app (unset:
+    # PUBLIC_BASE_URL) and how long a test call may wait for the next key.
+    "TEST_CALL_BASE_URL": (None, str),
+    "TEST_CALL_TIMEOUT": (900, int),
     # Operator console (seconds for durations). SESSION_COOKIE_SECURE unset: true unless
     # PUBLIC_BASE_URL is a plain-http loopback address (development).
     "SESSION_COOKIE_SECURE": (None, _bool),
@@ -71,6 +87,10 @@ SETTINGS: dict[str, tuple[Any, _Parser]] = {
     "LOGIN_IP_MAX_FAILURES": (20, int),
     "PASSWORD_MIN_LENGTH": (12, int),
     "TOTP_ISSUER": ("Tip line", str),
+    # The lowest role that may reveal a caller's number (operator, supervisor or admin), and
+    # how long one play of a recording covers the range requests of the same session.
+    "REVEAL_CALLER_ROLE": ("supervisor", str),
+    "PLAY_AUDIT_WINDOW": (600, int),
 }
 _DEV_ORIGINS = ("http://127.0.0.1", "http://localhost", "http://[::1]")
 

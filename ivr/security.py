@@ -20,7 +20,7 @@ from flask import Flask, Response, current_app, request
 from flask_wtf.csrf import CSRFError, CSRFProtect  # type: ignore[import-untyped]
 
 # Blueprints (and URL prefixes, for URLs that match no route) with their own authentication.
-EXEMPT_BLUEPRINTS = frozenset({"twilio", "api"})
+EXEMPT_BLUEPRINTS = frozenset({"twilio", "api", "monitoring"})
 EXEMPT_PREFIXES = ("/twilio/", "/api/")
 
 CONTENT_SECURITY_POLICY = (

@@ -23,6 +23,12 @@ class Call(Base):
     """
 
     __tablename__ = "calls"
+    # The call log walks calls newest first; these serve its filters on rare values.
+    __table_args__ = (
+        Index("ix_calls_status_started", "status", "started_at", "id"),
+        Index("ix_calls_category_started", "category", "started_at", "id"),
+        Index("ix_calls_region_started", "caller_region", "started_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     call_sid: Mapped[str] = mapped_column(String(64), unique=True)

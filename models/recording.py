@@ -19,7 +19,8 @@ class Recording(Base):
 
     It may be announced first by the ``<Record>`` action or by the recording status
     callback (the order is not guaranteed), so every field is filled from whichever
-    arrives and never overwritten by an older status.
+    arrives and never overwritten by an older status. Once purged by the retention
+    policy (``purged_at``) only its duration and SHA-256 remain.
     """
 
     __tablename__ = "recordings"
@@ -38,6 +39,8 @@ class Recording(Base):
     twilio_deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     fetch_attempts: Mapped[int] = mapped_column(Integer, default=0)
     fetch_error: Mapped[str | None] = mapped_column(String(256))
+    # Set by the retention purge: the audio and its transcript are gone, the facts stay.
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

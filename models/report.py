@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, BigIntPK, JSONDoc, UTCDateTime, utcnow
@@ -28,6 +28,21 @@ class Report(Base):
     __table_args__ = (
         Index("ix_reports_queue", "status", "priority_rank", "received_at"),
         Index("ix_reports_received_at", "received_at"),
+        # The call log filtered on a report field walks these, newest first.
+        Index("ix_reports_assignee_received", "assignee", "received_at", "call_id"),
+        Index("ix_reports_priority_received", "priority", "received_at", "call_id"),
+        Index("ix_reports_status_received", "status", "received_at", "call_id"),
+        # The analyst queue: open reports only, in the queue's order, so its first page
+        # reads 50 index entries and its count is an index-only scan, however many
+        # closed reports pile up behind them.
+        Index(
+            "ix_reports_open_queue",
+            "priority_rank",
+            "received_at",
+            "id",
+            postgresql_where=text("status IN ('new', 'in_review')"),
+            sqlite_where=text("status IN ('new', 'in_review')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)

@@ -40,7 +40,11 @@ class ReportChange(Base):
     """One change of one field of a report, timestamped and attributed."""
 
     __tablename__ = "report_changes"
-    __table_args__ = (Index("ix_report_changes_report_at", "report_id", "at"),)
+    __table_args__ = (
+        Index("ix_report_changes_report_at", "report_id", "at"),
+        # The dashboard counts changes by kind over a period (ivr.metrics.work).
+        Index("ix_report_changes_field_value_at", "field", "new_value", "at"),
+    )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))

@@ -43,10 +43,13 @@ class LiveServer:
 
 @contextmanager
 def live_server(
-    config: Mapping[str, Any], tmp_path: Path, workers: int = 2
+    config: Mapping[str, Any], tmp_path: Path, workers: int = 2, port: int | None = None
 ) -> Iterator[LiveServer]:
-    """Start gunicorn serving ``wsgi:app`` with ``config`` as environment; stop it after."""
-    port = free_port()
+    """Start gunicorn serving ``wsgi:app`` with ``config`` as environment; stop it after.
+
+    ``port``: where to listen (default: a free one), for a config that must name it.
+    """
+    port = port or free_port()
     env = server_env(config)
     log_path = tmp_path / f"server-{port}.log"
     with open(log_path, "wb") as log:
@@ -82,7 +85,7 @@ def live_server(
             process.wait()
 
 
-def _wait_until_up(server: LiveServer, timeout: float = 30.0) -> None:
+def _wait_until_up(server: LiveServer, timeout: float = 90.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.process.poll() is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 
 import click
 from flask import current_app
@@ -18,10 +19,13 @@ from ivr.auth.accounts import (
     create_user,
     disable_user,
     enable_user,
+    find_user,
     list_users,
     reset_user,
 )
+from ivr.auth.tokens import TokenError, issue_token, list_tokens, revoke_token, token_state
 from models import ROLES, Database
+from models.base import utcnow
 
 ACTOR = "cli"
 users_cli = AppGroup("users", help="Console accounts: create, disable, reset, list.")
@@ -33,7 +37,7 @@ def _transaction() -> Iterator[Session]:
     try:
         with database.session() as session, session.begin():
             yield session
-    except AccountError as exc:
+    except (AccountError, TokenError) as exc:
         raise click.ClickException(str(exc)) from exc
 
 
@@ -110,3 +114,59 @@ def ensure_admin_command(username: str) -> None:
         issued = create_user(session, username, "admin", actor=ACTOR)
     click.echo(f"first admin account created: {issued.user.username}")
     _show_password(issued)
+
+
+token_cli = AppGroup("token", help="Personal tokens of the JSON API: create, revoke, list.")
+users_cli.add_command(token_cli)
+
+
+@token_cli.command("create")
+@click.argument("username")
+@click.option("--name", default="cli", show_default=True, help="What the token is for.")
+@click.option("--expires", type=int, help="Days until it expires (default: never).")
+def token_create_command(username: str, name: str, expires: int | None) -> None:
+    """Issue an API token for USERNAME; prints it once (only its hash is kept)."""
+    with _transaction() as session:
+        user = find_user(session, username)
+        if user is None:
+            raise AccountError(f"no user {username!r}")
+        issued = issue_token(session, user, name, actor=ACTOR, now=utcnow(), expires_days=expires)
+        token_id = issued.token.id
+    click.echo(f"API token {token_id} for {user.username} ({user.role}):")
+    click.echo(issued.secret)
+    click.echo("It is shown only now. Send it as: Authorization: Bearer <token>")
+
+
+@token_cli.command("revoke")
+@click.argument("token_id", type=int)
+def token_revoke_command(token_id: int) -> None:
+    """Revoke the API token TOKEN_ID (see `users token list`)."""
+    with _transaction() as session:
+        revoke_token(session, token_id, actor=ACTOR, now=utcnow())
+    click.echo(f"API token {token_id} revoked")
+
+
+@token_cli.command("list")
+@click.argument("username", required=False)
+def token_list_command(username: str | None) -> None:
+    """List API tokens (of USERNAME, or everyone's): owner, state, expiry, last use."""
+    now = utcnow()
+    with _transaction() as session:
+        user = None
+        if username is not None:
+            user = find_user(session, username)
+            if user is None:
+                raise AccountError(f"no user {username!r}")
+        rows = list_tokens(session, user)
+        record(session, actor=ACTOR, action="api_token.listed", detail={"count": len(rows)})
+        click.echo(f"{'id':>5} {'user':<20} {'name':<20} {'state':<8} {'expires':<16} last used")
+        for token, owner in rows:
+            click.echo(
+                f"{token.id:>5} {owner.username:<20} {token.name:<20} "
+                f"{token_state(token, now):<8} {_when(token.expires_at):<16} "
+                f"{_when(token.last_used_at)}"
+            )
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M") if moment else "-"

@@ -1,15 +1,16 @@
 """The operator console: the layout, its navigation, the home page and the error pages.
 
-The home page is the placeholder of the analyst queue, which replaces it.
+The home page is the analyst queue (:mod:`ivr.reports.web`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, render_template
+from flask import Blueprint, Flask
+from flask.typing import ResponseReturnValue
 
-from ivr.auth import get_viewer
+from ivr.auth import get_viewer, roles_required
 from ivr.console.nav import add_nav_item, nav_items
 from ivr.i18n import _l
 
@@ -19,9 +20,12 @@ __all__ = ["add_nav_item", "bp", "init_app"]
 
 
 @bp.get("/")
-def home() -> str:
-    """The signed-in user's first page (the queue will take its place)."""
-    return render_template("console/home.html")
+@roles_required("operator")
+def home() -> ResponseReturnValue:
+    """The signed-in user's first page: the analyst queue."""
+    from ivr.reports.web.pages import queue_page
+
+    return queue_page()
 
 
 def init_app(app: Flask) -> None:

@@ -66,4 +66,5 @@ def _ids(args: list[Any]) -> str:
 
 def load_tasks() -> None:
     """Import the modules that register tasks."""
-    import ivr.jobs.tasks  # noqa: F401
+    import ivr.jobs.tasks
+    import ivr.retention.task  # noqa: F401

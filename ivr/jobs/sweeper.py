@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import Flask
 from redis.exceptions import RedisError
@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ivr.jobs import outbox
 from ivr.jobs.dispatch import RqDispatcher
+from ivr.retention.task import schedule_if_due
 from ivr.telephony.replay import replay_spool
 from models import Database
 
@@ -37,6 +38,7 @@ def sweep_once(app: Flask, dispatch: Callable[[list[int]], None]) -> int:
                 stale_after=timedelta(seconds=app.config["OUTBOX_STALE_AFTER"]),
             )
             flying = outbox.in_flight(session, min_age=min_age)
+        _schedule_maintenance(app, database)
     except SQLAlchemyError as exc:
         log.warning("sweep skipped: database unavailable (%s)", type(exc).__name__)
         return 0
@@ -49,6 +51,15 @@ def sweep_once(app: Flask, dispatch: Callable[[list[int]], None]) -> int:
         except RedisError as exc:
             log.warning("lost-job check skipped: Redis unavailable (%s)", type(exc).__name__)
     return len(ids)
+
+
+def _schedule_maintenance(app: Flask, database: Database) -> None:
+    """Daily work (the retention purge) goes through the outbox like any job."""
+    hours = app.config["RETENTION_INTERVAL_HOURS"]
+    if hours <= 0:
+        return
+    with database.session() as session, session.begin():
+        schedule_if_due(session, timedelta(hours=hours), datetime.now(UTC))
 
 
 class Sweeper(threading.Thread):

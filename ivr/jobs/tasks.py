@@ -106,7 +106,7 @@ def transcribe_recording(ctx: JobContext, recording_id: int) -> None:
     """Transcribe a stored recording with the configured engine, then refresh the report."""
     with ctx.database.session() as session:
         recording = session.get(Recording, recording_id)
-        if recording is None or recording.stored_at is None:
+        if recording is None or recording.stored_at is None or recording.purged_at is not None:
             return
         call = session.get(Call, recording.call_id)
         assert call is not None and recording.storage_key and recording.sha256

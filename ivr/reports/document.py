@@ -192,7 +192,7 @@ def _voicemail(recording: Recording, transcript: Transcript | None, cipher: Data
         "recording_sid": recording.recording_sid,
         "duration_s": recording.duration_s,
         "sha256": recording.sha256,
-        "stored": recording.stored_at is not None,
+        "stored": recording.stored_at is not None and recording.purged_at is None,
         "transcript": None if transcript is None else _transcript(transcript, cipher),
     }
 

@@ -86,28 +86,46 @@ class CallSession:
         self.reject_status = ""
         self.steps = 0
         self.deferred: list[PendingCallback] = []
+        self.position: tuple[Document, int] | None = None  # the verb being run
         session = requests.Session()
         session.trust_env = False  # no proxy or .netrc of this machine: Twilio has neither
         self.client = WebhookClient(session, ctx.urls, ctx.auth_token, ctx.timeout_s)
 
     def run(self) -> CallResult:
         """Place the call, follow the TwiML until someone hangs up, then send callbacks."""
+        return self.run_from(None)
+
+    def run_from(self, document: Document | None, index: int = 0) -> CallResult:
+        """Play the call from its start (``document`` None) or from verb ``index`` of
+        ``document`` (a call resumed where it was paused), to the end and its callbacks.
+
+        An exception the caller raises in ``next_answer`` propagates, callbacks unsent:
+        that is how a step-by-step caller pauses the call; ``position`` then holds the
+        document and the index of the verb that asked (see ``ivr.simulator.stepped``).
+        """
         with self.client.session:
             try:
-                self._follow(self.fetch("voice", "POST", self.ctx.urls.public(self.ctx.voice_path)))
+                if document is None:
+                    voice_url = self.ctx.urls.public(self.ctx.voice_path)
+                    document = self.fetch("voice", "POST", voice_url)
+                self._follow(document, index)
             except CallOver as over:
                 self._end(over)
             self.send_callbacks(self._status_callback(), self.deferred)
         return self.result
 
-    def _follow(self, document: Document) -> NoReturn:
+    def _follow(self, document: Document, index: int = 0) -> NoReturn:
         self.status = "in-progress"
         while True:
-            document = self._run_document(document)
+            document = self._run_document(document, index)
+            index = 0
 
-    def _run_document(self, document: Document) -> Document:
-        self.result.warnings.extend(f"{document.url}: {w}" for w in document.warnings)
-        for verb in document.verbs:
+    def _run_document(self, document: Document, start: int = 0) -> Document:
+        if start == 0:
+            self.result.warnings.extend(f"{document.url}: {w}" for w in document.warnings)
+        for index in range(start, len(document.verbs)):
+            verb = document.verbs[index]
+            self.position = (document, index)
             self._count_step(document)
             handler = _HANDLERS.get(verb.name)
             if handler is None:

@@ -114,14 +114,26 @@ class TwilioSimulator:
         moment of the dialogue as it happens. Calls may be placed from several threads.
         """
         script = script or CallScript()
-        session = CallSession(
+        caller = caller or ScriptedCaller(script.answers)
+        session = self.new_session(script, caller=caller, faults=faults, on_event=on_event)
+        return session.run()
+
+    def new_session(
+        self,
+        script: CallScript,
+        *,
+        caller: Caller,
+        faults: Faults | None = None,
+        on_event: EventListener | None = None,
+    ) -> CallSession:
+        """A call not yet placed, for callers that drive it themselves (``run_from``)."""
+        return CallSession(
             self._running(),
             script,
-            caller=caller or ScriptedCaller(script.answers),
+            caller=caller,
             faults=faults or self.faults,
             on_event=on_event,
         )
-        return session.run()
 
     def place_call_interactive(
         self,

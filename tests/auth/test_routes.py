@@ -48,6 +48,8 @@ def _exempt(rule: Rule) -> bool:
 def test_every_route_is_public_by_design_or_refuses_anonymous_users(app: Flask) -> None:
     add_probe_pages(app)
     client = app.test_client()
+    # An anonymous visitor from the internet (/metrics also admits loopback by default).
+    client.environ_base["REMOTE_ADDR"] = "203.0.113.9"
     checked = 0
     for rule, method, url in _routes(app):
         response = client.open(url, method=method)
@@ -73,6 +75,7 @@ def test_the_public_list_is_short_and_deliberate() -> None:
     listed = {"static", "health.healthz", "health.readyz", "auth.login", "auth.language"}
     assert listed == PUBLIC_ENDPOINTS
     assert is_public("twilio.voice") and is_public("api.v1.reports")
+    assert is_public("monitoring.metrics")  # networks and token checked by the view
     assert not is_public("console.home") and not is_public("apix.thing")
 
 
@@ -89,6 +92,8 @@ def test_every_state_changing_console_route_needs_a_csrf_token(app: Flask) -> No
         assert response.status_code == 400, f"{method} {rule.rule}"
         checked.append(rule.endpoint)
     assert {"auth.login", "auth.logout", "auth.language", "auth.change_password"} <= set(checked)
+    triage = {"claim", "assign", "status", "classification", "priority", "note", "referral"}
+    assert {f"reports.{name}" for name in (*triage, "reveal")} <= set(checked)
     assert console.get("/").status_code == 200  # still signed in: nothing happened
 
 
@@ -144,3 +149,9 @@ def test_twilio_webhooks_are_left_to_their_signatures(app: Flask) -> None:
     assert "Content-Security-Policy" not in signed.headers
     assert signed.headers.get("Cache-Control") != "no-store"
     assert signed.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_the_dashboard_and_its_csv_files_require_a_supervisor(app: Flask) -> None:
+    # Behaviour per role is tested in tests/metrics/test_dashboard_web.py.
+    for endpoint in ("metrics.dashboard", "metrics.table_csv"):
+        assert getattr(app.view_functions[endpoint], "required_role", None) == "supervisor"
