@@ -147,23 +147,27 @@ def tail(path: Path, lines: int = 25) -> str:
 # --- PostgreSQL and Redis ---------------------------------------------------------------
 
 
-def _pg_admin(sql: str) -> None:
-    conninfo = make_url(PG_ADMIN_URL).set(drivername="postgresql")
+def _pg_admin(sql: str, admin_url: str = PG_ADMIN_URL) -> None:
+    conninfo = make_url(admin_url).set(drivername="postgresql")
     with psycopg.connect(conninfo.render_as_string(hide_password=False), autocommit=True) as conn:
         conn.execute(sql.encode())
 
 
 @contextmanager
-def postgres_database(prefix: str = "hotline_bench") -> Iterator[str]:
-    """A new PostgreSQL database, migrated to head; dropped afterwards (even if in use)."""
+def postgres_database(
+    prefix: str = "hotline_bench", admin_url: str = PG_ADMIN_URL
+) -> Iterator[str]:
+    """A new PostgreSQL database, migrated to head; dropped afterwards (even if in use).
+
+    ``admin_url`` names the server (a private one: ``bench.postgres``)."""
     name = f"{prefix}_{os.getpid()}_{secrets.token_hex(3)}"
-    _pg_admin(f'CREATE DATABASE "{name}"')
+    _pg_admin(f'CREATE DATABASE "{name}"', admin_url)
     try:
-        url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+        url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
         migrate.upgrade(url)
         yield url
     finally:
-        _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', admin_url)
 
 
 @dataclass(frozen=True)
@@ -378,7 +382,8 @@ class Stack:
         return CpuMeter(sources)
 
 
-def _gunicorn(port: int, workers: int, threads: int) -> list[str]:
+def gunicorn_argv(port: int, workers: int, threads: int, app: str = "wsgi:app") -> list[str]:
+    """gunicorn's command line as the stack runs it (gthread), for ``app``."""
     return [
         str(BIN / "gunicorn"),
         "--bind",
@@ -389,11 +394,12 @@ def _gunicorn(port: int, workers: int, threads: int) -> list[str]:
         str(threads),
         "--graceful-timeout",
         "5",
-        "wsgi:app",
+        app,
     ]
 
 
-def _server_ready(process: subprocess.Popen[bytes], url: str, log: Path) -> bool:
+def server_ready(process: subprocess.Popen[bytes], url: str, log: Path) -> bool:
+    """True once gunicorn answers ``/readyz``; raises if it exited."""
     if process.poll() is not None:
         raise RuntimeError(f"gunicorn exited early:\n{tail(log)}")
     try:
@@ -424,8 +430,12 @@ def stack(
     redis_url: str | None = None,
     keep: bool = False,
     extra: Mapping[str, str] | None = None,
+    admin_url: str = PG_ADMIN_URL,
 ) -> Iterator[Stack]:
     """Start the whole stack; stop all of it afterwards, whatever happens.
+
+    ``admin_url``: the PostgreSQL server to create the database on (default: the
+    machine's, or ``BENCH_POSTGRES_URL``).
 
     The temporary folder (logs, encrypted recordings, spool) is removed after a clean run
     and kept, with its path printed, after a failure or when ``keep`` is set.
@@ -434,7 +444,7 @@ def stack(
     failed = False
     try:
         with ExitStack() as stop:
-            database_url = stop.enter_context(postgres_database())
+            database_url = stop.enter_context(postgres_database(admin_url=admin_url))
             redis = stop.enter_context(redis_instance(tmp, redis_url))
             web_port, api_port = free_port(), free_port()
             url = f"http://127.0.0.1:{web_port}"
@@ -455,7 +465,7 @@ def stack(
             }
             env = app_environment(config)
             logs = [tmp / "web.log"]
-            argv = _gunicorn(web_port, web_workers, web_threads)
+            argv = gunicorn_argv(web_port, web_workers, web_threads)
             server = spawn(argv, env, logs[0])
             stop.callback(stop_group, server)
             started: list[subprocess.Popen[bytes]] = []
@@ -464,7 +474,7 @@ def stack(
                 worker = spawn([str(BIN / "flask"), "--app", "wsgi", "worker"], env, logs[-1])
                 stop.callback(stop_group, worker)
                 started.append(worker)
-            wait_for(lambda: _server_ready(server, url, logs[0]), 60, "gunicorn")
+            wait_for(lambda: server_ready(server, url, logs[0]), 60, "gunicorn")
             wait_for(lambda: _workers_registered(redis.url, workers, started), 60, "rq workers")
             sim = stop.enter_context(
                 TwilioSimulator(url, ACCOUNT_SID, config["TWILIO_AUTH_TOKEN"], api_port=api_port)
@@ -489,16 +499,21 @@ def stack(
 
 
 @contextmanager
-def py_spy(pid: int, out: Path, fmt: str = "flamegraph", rate: int = 250) -> Iterator[None]:
+def py_spy(
+    pid: int, out: Path, fmt: str = "flamegraph", rate: int = 250, gil: bool = False
+) -> Iterator[None]:
     """Profile ``pid`` and the processes it forks (rq's work horses) with py-spy meanwhile.
 
-    ``fmt``: ``flamegraph`` (SVG), ``speedscope`` or ``raw`` (collapsed stacks, for grep).
+    ``fmt``: ``flamegraph`` (SVG), ``speedscope`` or ``raw`` (collapsed stacks, for grep);
+    ``gil``: only samples of threads holding the GIL (where the CPU goes, not the waits).
     """
     binary = BIN / "py-spy"
     if not binary.exists():
         raise RuntimeError(f"{binary} not found: .venv/bin/pip install py-spy")
     argv = [str(binary), "record", "--pid", str(pid), "--subprocesses", "--rate", str(rate)]
     argv += ["--format", fmt, "--output", str(out), "--nonblocking"]
+    if gil:
+        argv.append("--gil")
     process = spawn(argv, os.environ, out.with_suffix(".log"))
     try:
         time.sleep(1)  # py-spy attaches

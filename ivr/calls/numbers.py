@@ -43,16 +43,31 @@ class CallerNumber:
         return self.e164 is None
 
 
-def parse_caller(raw: str | None) -> CallerNumber:
-    """Normalise Twilio's ``From`` value; withheld or unparsable numbers give no number."""
+def _parse(raw: str | None) -> phonenumbers.PhoneNumber | None:
     value = (raw or "").strip()
     if value.lower() in _WITHHELD or value.startswith("client:"):
-        return CallerNumber(None, None, None)
+        return None
     try:
         number = phonenumbers.parse(value, "CA")
     except phonenumbers.NumberParseException:
-        return CallerNumber(None, None, None)
-    if not phonenumbers.is_possible_number(number):
+        return None
+    return number if phonenumbers.is_possible_number(number) else None
+
+
+def caller_e164(raw: str | None) -> str | None:
+    """The caller's number in E.164 (None when withheld or unparsable), without the
+    country and province lookups of :func:`parse_caller`, which cost several times more
+    and only matter when a call is filed."""
+    number = _parse(raw)
+    if number is None:
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def parse_caller(raw: str | None) -> CallerNumber:
+    """Normalise Twilio's ``From`` value; withheld or unparsable numbers give no number."""
+    number = _parse(raw)
+    if number is None:
         return CallerNumber(None, None, None)
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     country = phonenumbers.region_code_for_number(number)

@@ -19,7 +19,7 @@ import callflows
 from callflows import Input, Turn
 from callflows.nodes import HangupNode
 from ivr.calls import store
-from ivr.calls.numbers import parse_caller
+from ivr.calls.numbers import caller_e164, parse_caller
 from ivr.calls.runtime import FlowRuntime
 from ivr.crypto import DataCipher
 from ivr.jobs.outbox import schedule
@@ -54,7 +54,7 @@ class Hotline:
             self.cipher,
             call_sid=call_sid[:64],
             account_sid=params.get("AccountSid", "")[:64],
-            caller=parse_caller(params.get("From")),
+            caller=lambda: parse_caller(params.get("From")),
             to_number=params.get("To", "")[:32] or None,
             flow_name=self.runtime.flow.name,
             now=now,
@@ -66,8 +66,7 @@ class Hotline:
         return self.runtime.render(turn)
 
     def _context(self, call: Call, params: Mapping[str, str], now: datetime) -> callflows.Context:
-        caller = parse_caller(params.get("From"))
-        return self.runtime.context(now, caller.e164, call.reference_number)
+        return self.runtime.context(now, caller_e164(params.get("From")), call.reference_number)
 
     def answer_call(self, params: Mapping[str, str], now: datetime) -> str:
         """``/twilio/voice``: a new call starts the flow; a repeated request re-presents it."""

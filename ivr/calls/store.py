@@ -7,7 +7,7 @@ once at its edge.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from sqlalchemy import select
@@ -43,30 +43,32 @@ def get_or_create_call(
     *,
     call_sid: str,
     account_sid: str,
-    caller: CallerNumber,
+    caller: Callable[[], CallerNumber],
     to_number: str | None,
     flow_name: str,
     now: datetime,
 ) -> tuple[Call, bool]:
     """Load the call by CallSid or create it with a fresh reference number.
 
-    Safe against the same webhook arriving twice at once: the unique CallSid decides,
-    and the loser of the race loads the winner's row.
+    ``caller`` is called only to create the call: every later webhook of the call skips
+    the number's parsing. Safe against the same webhook arriving twice at once: the
+    unique CallSid decides, and the loser of the race loads the winner's row.
     """
     call = find_call(session, call_sid)
     if call is not None:
         return call, False
+    number = caller()
     for _ in range(5):
         call = Call(
             call_sid=call_sid,
             account_sid=account_sid,
             reference_number=new_reference_number(),
-            from_enc=cipher.encrypt_text(caller.e164) if caller.e164 else None,
-            from_hash=cipher.keyed_hash(caller.e164) if caller.e164 else None,
-            from_withheld=caller.withheld,
+            from_enc=cipher.encrypt_text(number.e164) if number.e164 else None,
+            from_hash=cipher.keyed_hash(number.e164) if number.e164 else None,
+            from_withheld=number.withheld,
             to_number=to_number,
-            caller_country=caller.country,
-            caller_region=caller.region,
+            caller_country=number.country,
+            caller_region=number.region,
             status="ringing",
             started_at=now,
             flow_name=flow_name,

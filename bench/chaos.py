@@ -1,0 +1,367 @@
+"""Chaos run: simulated calls while Redis, an rq worker and PostgreSQL fail under them.
+
+Everything is private to the run: a PostgreSQL cluster of its own (initdb + pg_ctl on a
+free port, ``bench.postgres``), a private ``redis-server``, gunicorn and rq workers
+(``bench.common.stack``). ``N`` calls (default 2,000) are placed from a few threads,
+each leaving a voicemail and a Twilio transcription; 10% of the calls have every
+callback and every Gather/Record action delivered twice (Twilio retries), 5% have their
+end-of-call callbacks shuffled (out of order). While they run:
+
+* at 25% of the calls, Redis is killed (SIGKILL) and restarted empty 3 s later;
+* at 50%, an rq worker is SIGKILLed in the middle of a job (with its work horse;
+  ``kill="horse"`` kills the work horse only), and restarted as a supervisor would;
+* at 75%, PostgreSQL is restarted (``pg_ctl restart -m fast``);
+* at 60% and at the end, every Redis key is dumped and searched.
+
+Afterwards (``ChaosResult.problems``): exactly one report per call (0 lost, 0
+duplicated); no webhook answered 5xx, except calls that overlapped the database restart,
+which must have been answered by the degraded path with valid TwiML and have their
+voicemail recorded; rq's failed-job registries empty, the outbox and the spool drained;
+and no caller number or transcript word anywhere in Redis.
+
+Run: ``.venv/bin/python -m bench.chaos`` (2,000 calls, ~20 min);
+``tests/chaos`` runs ``run_chaos`` with 60 calls.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+
+from bench.chaos_checks import CallRecord, ChaosResult, check, print_result, redis_dump
+from bench.common import (
+    BIN,
+    Stack,
+    app_environment,
+    interruptible,
+    machine_line,
+    spawn,
+    stack,
+    stop_group,
+    wait_for,
+)
+from bench.memory import group_members
+from bench.postgres import PrivatePostgres, private_postgres
+from ivr.simulator import CallScript, Faults, tone_wav
+
+TRANSCRIPT = "a man on a chat app keeps asking my daughter for photos his name is dark wolf 42"
+AREA_CODES = ("613", "514", "604", "403", "902", "204", "306")
+# Faster sweeps and rq maintenance than production, so that recovery fits in the run.
+CHAOS_CONFIG = {
+    "TRANSCRIBER": "twilio",
+    "SWEEP_INTERVAL": "2",
+    "OUTBOX_MIN_AGE": "5",
+    "WORKER_MAINTENANCE_INTERVAL": "10",
+}
+
+
+@dataclass
+class Timeline:
+    """When each fault happened (monotonic seconds), for the report and the checks."""
+
+    marks: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def mark(self, name: str) -> None:
+        self.marks[name] = time.monotonic()
+
+
+def caller_number(rng: random.Random) -> str:
+    """A fictional Canadian number (555-01XX)."""
+    return f"+1{rng.choice(AREA_CODES)}55501{rng.randrange(100):02d}"
+
+
+def plan_calls(calls: int, seed: int) -> list[tuple[CallScript, Faults, str]]:
+    """Each call's script, its delivery faults and their name."""
+    rng = random.Random(seed)
+    voicemail = tone_wav(2)
+    planned = []
+    for n in range(calls):
+        script = CallScript(
+            from_number=caller_number(rng),
+            answers=["1", rng.choice("1234"), "2", "2"],
+            voicemail=voicemail,
+            transcription_text=TRANSCRIPT,
+        )
+        draw = rng.random()
+        if draw < 0.10:
+            faults, kind = Faults(duplicate_callbacks=True, replay_actions=True), "replayed"
+        elif draw < 0.15:
+            faults, kind = Faults(callbacks_order="shuffled", seed=seed * 100_000 + n), "shuffled"
+        else:
+            faults, kind = Faults(), "normal"
+        planned.append((script, faults, kind))
+    return planned
+
+
+# --- faults -----------------------------------------------------------------------------
+
+
+class Supervisor(threading.Thread):
+    """Restarts an rq worker that exited, as systemd's ``Restart=always`` would."""
+
+    def __init__(self, bench: Stack) -> None:
+        super().__init__(name="supervisor", daemon=True)
+        self.bench = bench
+        self.restarts = 0
+        self.started: list[subprocess.Popen[bytes]] = []
+        self._stop_event = threading.Event()
+        self.lock = threading.Lock()
+
+    def run(self) -> None:
+        while not self._stop_event.wait(0.5):
+            with self.lock:
+                for index, worker in enumerate(self.bench.workers):
+                    if worker.poll() is not None:
+                        self.bench.workers[index] = self._spawn()
+                        self.restarts += 1
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        env = app_environment(self.bench.config)
+        log = self.bench.tmp / f"worker-restart-{self.restarts}.log"
+        worker = spawn([str(BIN / "flask"), "--app", "wsgi", "worker"], env, log)
+        self.started.append(worker)
+        return worker
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join(timeout=5)
+        for worker in self.bench.workers:
+            stop_group(worker)
+
+
+def restart_redis(bench: Stack, timeline: Timeline, down_s: float = 3.0) -> None:
+    """SIGKILL the private Redis, then start a new, empty one on the same port."""
+    process = bench.redis.process
+    if process is None:
+        raise RuntimeError("the chaos run needs a private Redis")
+    argv = [str(a) for a in process.args]  # type: ignore[union-attr]  # the list spawn got
+    timeline.mark("redis killed")
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    time.sleep(down_s)
+    replacement = spawn(argv, os.environ, bench.tmp / "redis-restarted.log")
+    object.__setattr__(bench.redis, "process", replacement)
+    wait_for(lambda: _ping(bench), 10, "Redis restarted")
+    timeline.mark("redis back")
+
+
+def _stop_redis(bench: Stack) -> None:
+    if bench.redis.process is not None:
+        stop_group(bench.redis.process)
+
+
+def _ping(bench: Stack) -> bool:
+    connection = bench.redis_connection()
+    try:
+        return bool(connection.ping())
+    except Exception:
+        return False
+    finally:
+        connection.close()
+
+
+def kill_worker_mid_job(bench: Stack, supervisor: Supervisor, timeline: Timeline, how: str) -> None:
+    """Wait for a work horse (a job running), then SIGKILL the worker with it, or it alone."""
+    wait_for(lambda: _a_horse(bench), 120, "an rq job in progress", interval=0.02)
+    with supervisor.lock:  # the supervisor must not swap workers under our feet
+        found = _a_horse(bench)
+        if found is None:
+            timeline.notes.append("no job in progress at the moment of the kill: none killed")
+            return
+        worker_pid, horse_pid = found
+        job = _started_job_ids(bench)
+        timeline.mark("worker killed")
+        if how == "horse":
+            os.kill(horse_pid, signal.SIGKILL)
+        else:
+            os.killpg(worker_pid, signal.SIGKILL)
+        timeline.notes.append(
+            f"SIGKILL {'work horse' if how == 'horse' else 'rq worker and work horse'} "
+            f"during {', '.join(job) or 'a job'}"
+        )
+
+
+def _a_horse(bench: Stack) -> tuple[int, int] | None:
+    for worker in bench.workers:
+        horses = [pid for pid in group_members(worker.pid) if pid != worker.pid]
+        if horses and worker.poll() is None:
+            return worker.pid, horses[0]
+    return None
+
+
+def _started_job_ids(bench: Stack) -> list[str]:
+    from rq import Queue
+    from rq.serializers import JSONSerializer
+
+    connection = bench.redis_connection()
+    try:
+        ids: list[str] = []
+        for name in ("urgent", "normal", "media"):
+            queue = Queue(name, connection=connection, serializer=JSONSerializer)
+            ids += queue.started_job_registry.get_job_ids()
+        return ids
+    except Exception:
+        return []
+    finally:
+        connection.close()
+
+
+def restart_postgres(pg: PrivatePostgres, timeline: Timeline) -> None:
+    """``pg_ctl stop -m fast`` then start: every connection of the app is cut."""
+    timeline.mark("postgres stopping")
+    pg.restart()
+    timeline.mark("postgres back")
+
+
+# --- the run ------------------------------------------------------------------------------
+
+
+def place(
+    bench: Stack,
+    planned: Sequence[tuple[CallScript, Faults, str]],
+    concurrency: int,
+    at_fraction: Callable[[int], None],
+) -> list[CallRecord]:
+    """Place every call from ``concurrency`` threads; ``at_fraction(n)`` after each call."""
+    records: list[CallRecord] = []
+    lock = threading.Lock()
+    counter = iter(range(len(planned)))
+
+    def caller() -> None:
+        while True:
+            with lock:
+                index = next(counter, None)
+            if index is None:
+                return
+            script, faults, kind = planned[index]
+            started = time.monotonic()
+            result = bench.sim.place_call(script, faults=faults)
+            record = CallRecord.of(result, kind, started, time.monotonic())
+            with lock:
+                records.append(record)
+                done = len(records)
+            at_fraction(done)
+
+    with ThreadPoolExecutor(concurrency, thread_name_prefix="chaos-caller") as pool:
+        for future in [pool.submit(caller) for _ in range(concurrency)]:
+            future.result()
+    return records
+
+
+def fault_schedule(
+    bench: Stack,
+    pg: PrivatePostgres,
+    supervisor: Supervisor,
+    timeline: Timeline,
+    calls: int,
+    how: str,
+) -> tuple[Callable[[int], None], list[threading.Thread], list[list[bytes]]]:
+    """What to break when, as a callback of the number of calls placed so far."""
+    dumps: list[list[bytes]] = []
+    actions: list[tuple[float, Callable[[], None]]] = [
+        (0.25, lambda: restart_redis(bench, timeline)),
+        (0.50, lambda: kill_worker_mid_job(bench, supervisor, timeline, how)),
+        (0.60, lambda: dumps.append(redis_dump(bench))),
+        (0.75, lambda: restart_postgres(pg, timeline)),
+    ]
+    fired: set[int] = set()
+    threads: list[threading.Thread] = []
+    lock = threading.Lock()
+
+    def at_fraction(done: int) -> None:
+        for index, (fraction, action) in enumerate(actions):
+            with lock:
+                if index in fired or done < max(1, int(fraction * calls)):
+                    continue
+                fired.add(index)
+            thread = threading.Thread(target=action, name=f"fault-{index}")
+            thread.start()
+            threads.append(thread)
+
+    return at_fraction, threads, dumps
+
+
+def run_chaos(
+    calls: int = 2000,
+    *,
+    concurrency: int = 8,
+    workers: int = 2,
+    seed: int = 1,
+    kill: str = "worker",
+    settle_s: float = 1800.0,
+    keep: bool = False,
+) -> ChaosResult:
+    """Run the chaos scenario with ``calls`` calls and return what it found."""
+    planned = plan_calls(calls, seed)
+    timeline = Timeline()
+    with ExitStack() as stop:
+        pg = stop.enter_context(private_postgres())
+        holder: list[Stack] = []
+        # After the stack is down: the Redis started by restart_redis is not the stack's.
+        stop.callback(lambda: holder and _stop_redis(holder[0]))
+        bench = stop.enter_context(
+            stack(
+                workers=workers,
+                extra=CHAOS_CONFIG,
+                log_level="WARNING",
+                keep=keep,
+                admin_url=pg.admin_url,
+            )
+        )
+        holder.append(bench)
+        supervisor = Supervisor(bench)
+        supervisor.start()
+        stop.callback(supervisor.stop)
+        at_fraction, threads, dumps = fault_schedule(bench, pg, supervisor, timeline, calls, kill)
+        timeline.mark("start")
+        records = place(bench, planned, concurrency, at_fraction)
+        timeline.mark("calls placed")
+        for thread in threads:
+            thread.join()
+        result = check(bench, records, timeline.marks, settle_s, dumps)
+        result.notes += timeline.notes
+        result.notes.append(f"rq workers restarted by the supervisor: {supervisor.restarts}")
+        return result
+    raise AssertionError("unreachable")  # ExitStack does not swallow exceptions
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--calls", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=8, help="caller threads")
+    parser.add_argument("--workers", type=int, default=2, help="rq worker processes")
+    parser.add_argument("--kill", choices=("worker", "horse"), default="worker")
+    parser.add_argument("--settle", type=float, default=1800.0, help="max wait for recovery")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--keep", action="store_true", help="keep the logs folder")
+    args = parser.parse_args(argv)
+    print(machine_line())
+    started = time.monotonic()
+    with interruptible():
+        result = run_chaos(
+            args.calls,
+            concurrency=args.concurrency,
+            workers=args.workers,
+            seed=args.seed,
+            kill=args.kill,
+            settle_s=args.settle,
+            keep=args.keep,
+        )
+    print_result(result)
+    print(f"\nwall time {time.monotonic() - started:.0f} s")
+    return 0 if not result.problems else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
