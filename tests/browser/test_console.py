@@ -113,9 +113,11 @@ def test_the_record_page_shows_the_call_and_keeps_the_caller_masked(
     assert CALLBACK_NUMBER.removeprefix("+1")[:6] not in page.content()
     # Operators may not reveal (supervisors and above, by default).
     expect(page.get_by_test_id("reveal-button")).to_have_count(0)
+    nodes = [s.get_attribute("data-node") for s in page.get_by_test_id("ivr-step").all()]
+    assert {"language", "main_menu", "danger", "message", "callback"} <= set(nodes), nodes
     steps = page.get_by_test_id("ivr-step").all_inner_texts()
-    for node in ("language", "main_menu", "danger", "message", "callback"):
-        assert any(node in step for step in steps), steps
+    for name in ("Language", "Main menu", "Danger check", "Message", "Call back?"):
+        assert any(name in step for step in steps), steps
     # The transcript is not on the page until asked for.
     transcript = page.get_by_test_id("transcript")
     expect(transcript).to_be_hidden()

@@ -201,3 +201,20 @@ def test_a_supervisor_assigns_and_the_operator_refers(
     record = operator.get(f"/reports/{number}")
     assert 'data-testid="referral"' in record.text and "R-1" in record.text
     assert 'id="referral-form"' in record.text  # a second agency may still be added
+
+
+def test_the_record_page_names_steps_outcomes_and_changes_in_french(
+    app: Flask, make_report: ReportFactory
+) -> None:
+    number = make_report()
+    console, _username = _signed_in(app)
+    assert console.post("/language", {"lang": "fr", "next": "/"}).status_code in (302, 303)
+    console.post(f"/reports/{number}/claim")
+    console.post(f"/reports/{number}/classification", {"classification": "sextortion"})
+    text = console.get(f"/reports/{number}").text
+    timeline = text[text.index('id="ivr-path"') : text.index('id="triage"')]
+    assert "Menu principal" in timeline and "main_menu" not in timeline
+    assert "presented" not in timeline and "entendu" in timeline
+    history = text[text.index('data-testid="history"') :]
+    assert "<td>Classification</td>" in history and "<td>classification</td>" not in history
+    assert "in_review" not in history and "En cours d&#39;examen" in history

@@ -50,6 +50,91 @@ CALL_STATUS = {
     "ringing": _l("Ringing"),
     "queued": _l("Queued"),
 }
+# The default flow's steps (callflows/flows/default.toml); another flow's show as named.
+STEP = {
+    "language": _l("Language"),
+    "safety": _l("Safety message"),
+    "main_menu": _l("Main menu"),
+    "info": _l("Information"),
+    "transfer": _l("Transfer to an operator"),
+    "danger": _l("Danger check"),
+    "danger_advice": _l("911 advice"),
+    "message": _l("Message"),
+    "callback": _l("Call back?"),
+    "callback_number": _l("Callback number"),
+    "callback_confirm": _l("Number read back"),
+    "close": _l("Closing"),
+}
+# What happened at a step (callflows.state.Outcome).
+OUTCOME = {
+    "presented": _l("heard"),
+    "chosen": _l("chose"),
+    "operator": _l("asked for an operator"),
+    "repeat": _l("asked to repeat"),
+    "invalid": _l("invalid key"),
+    "timeout": _l("no answer"),
+    "default": _l("default path"),
+    "recorded": _l("message recorded"),
+    "empty": _l("empty message"),
+    "hangup": _l("hung up"),
+    "transfer_answered": _l("transfer answered"),
+    "transfer_unanswered": _l("transfer not answered"),
+    "transfer_closed": _l("transfer out of hours"),
+    "ended": _l("ended"),
+}
+ENDED_BY = {
+    "caller": _l("the caller hung up"),
+    "ivr": _l("the line ended the call"),
+    "busy": _l("busy"),
+    "failed": _l("failed"),
+    "no-answer": _l("no answer"),
+    "canceled": _l("canceled"),
+    "completed": _l("completed"),
+}
+HISTORY_FIELD = {
+    "assignee": _l("Assignee"),
+    "status": _l("Status"),
+    "classification": _l("Classification"),
+    "priority": _l("Priority"),
+    "note": _l("Note"),
+    "referral": _l("Referral"),
+}
+# The priority rules' reasons (ivr/reports/priority.py), stored in English in the report.
+REASON = {
+    "caller said a child is in immediate danger": _l("caller said a child is in immediate danger"),
+    "repeat caller: one level up": _l("repeat caller: one level up"),
+    "message names addresses, contacts or user names: one level up": _l(
+        "message names addresses, contacts or user names: one level up"
+    ),
+}
+
+
+def reason(text: str) -> str:
+    """A priority reason in the viewer's language (``category luring: high`` included)."""
+    if text in REASON:
+        return str(REASON[text])
+    category, sep, level = text.removeprefix("category ").partition(": ")
+    if text.startswith("category ") and sep and level in PRIORITY:
+        return str(
+            _l(
+                "category %(category)s: %(level)s",
+                category=CATEGORY.get(category, category),
+                level=PRIORITY[level],
+            )
+        )
+    return text
+
+
+def history_value(field: str, value: str | None) -> str:
+    """An old or new value of a change, named like everywhere else in the console."""
+    if value is None:
+        return ""
+    if field == "note":  # "note 12": the note itself is shown, encrypted at rest, above
+        return str(_l("added"))
+    names = {"status": STATUS, "priority": PRIORITY, "classification": CLASSIFICATION}
+    return str(names.get(field, {}).get(value, value))
+
+
 # Why a triage change was refused (ivr.reports.triage.TriageError.code).
 TRIAGE_ERRORS = {
     "not_open": _l("This report is no longer open."),
@@ -93,7 +178,13 @@ def template_helpers() -> dict[str, Any]:
             "status": STATUS,
             "language": LANGUAGE,
             "call_status": CALL_STATUS,
+            "step": STEP,
+            "outcome": OUTCOME,
+            "ended_by": ENDED_BY,
+            "history_field": HISTORY_FIELD,
         },
+        "fmt_reason": reason,
+        "fmt_history_value": history_value,
         "fmt_utc": utc,
         "fmt_duration": duration,
     }
