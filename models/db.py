@@ -31,6 +31,13 @@ class Database:
         options: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True, **engine_options}
         if url.startswith("sqlite"):
             options.pop("pool_size", None)
+        elif url.startswith("postgresql"):
+            # PostgreSQL's JIT compiled the dashboard's aggregates anew on every request:
+            # 12 s of a 13 s statement (bench/README.md); the hotline's short queries never
+            # gain from it.
+            connect_args = dict(options.get("connect_args", {}))
+            connect_args.setdefault("options", "-c jit=off")
+            options["connect_args"] = connect_args
         self.engine: Engine = create_engine(url, **options)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
