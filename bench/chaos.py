@@ -152,13 +152,20 @@ def restart_redis(bench: Stack, timeline: Timeline, down_s: float = 3.0) -> None
     time.sleep(down_s)
     replacement = spawn(argv, os.environ, bench.tmp / "redis-restarted.log")
     object.__setattr__(bench.redis, "process", replacement)
-    wait_for(lambda: _ping(bench), 10, "Redis restarted")
+    wait_for(lambda: _ping(bench), 60, "Redis restarted")
     timeline.mark("redis back")
 
 
 def _stop_redis(bench: Stack) -> None:
     if bench.redis.process is not None:
         stop_group(bench.redis.process)
+
+
+def _dump_when_up(bench: Stack) -> list[bytes]:
+    """The Redis dump, once Redis answers: on a fast run the calls can reach this point
+    while the Redis killed earlier is still coming back."""
+    wait_for(lambda: _ping(bench), 120, "Redis up for the dump")
+    return redis_dump(bench)
 
 
 def _ping(bench: Stack) -> bool:
@@ -272,7 +279,7 @@ def fault_schedule(
     actions: list[tuple[float, Callable[[], None]]] = [
         (0.25, lambda: restart_redis(bench, timeline)),
         (0.50, lambda: kill_worker_mid_job(bench, supervisor, timeline, how)),
-        (0.60, lambda: dumps.append(redis_dump(bench))),
+        (0.60, lambda: dumps.append(_dump_when_up(bench))),
         (0.75, lambda: restart_postgres(pg, timeline)),
     ]
     fired: set[int] = set()
