@@ -2,7 +2,7 @@
 
 Figures are rounded public proportions: provinces by population (2021 census), the
 categories of the tip line's published 2005-07 reports (18,312 reports, 13,837 child
-sexual abuse material, 1,117 luring; ``/work/shared/docs/tipline.md``), and plausible
+sexual abuse material, 1,117 luring; the domain notes on the tip line), and plausible
 shares for the rest (stated here, so that the dashboard's answers can be checked).
 """
 
