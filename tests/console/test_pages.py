@@ -213,7 +213,8 @@ def test_the_record_page_names_steps_outcomes_and_changes_in_french(
     console.post(f"/reports/{number}/classification", {"classification": "sextortion"})
     text = console.get(f"/reports/{number}").text
     timeline = text[text.index('id="ivr-path"') : text.index('id="triage"')]
-    assert "Menu principal" in timeline and "main_menu" not in timeline
+    assert "<strong>Menu principal</strong>" in timeline
+    assert "<strong>main_menu</strong>" not in timeline  # the id stays only in data-node
     assert "presented" not in timeline and "entendu" in timeline
     history = text[text.index('data-testid="history"') :]
     assert "<td>Classification</td>" in history and "<td>classification</td>" not in history
