@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 import pytest
@@ -22,6 +22,9 @@ from ivr import create_app
 from ivr.crypto import generate_key
 from ivr.jobs.setup import shutdown
 from models import migrate
+
+if TYPE_CHECKING:  # the factory imports this module
+    from tests.reports.factory import ReportFactory
 
 PG_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -153,3 +156,15 @@ def call_params(call_sid: str | None = None, **extra: str) -> dict[str, str]:
     }
     params.update(extra)
     return params
+
+
+@pytest.fixture
+def make_report(app: Flask) -> Iterator[ReportFactory]:
+    """Makes reports (``make_report(...)`` returns the report number); deletes them after."""
+    from tests.reports.factory import ReportFactory
+
+    factory = ReportFactory(app)
+    try:
+        yield factory
+    finally:
+        factory.cleanup()

@@ -3,11 +3,9 @@ audit entries; tokens issued through the real service; reports made with the fac
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -17,25 +15,7 @@ from ivr.auth.tokens import issue_token
 from models import User
 from models.base import utcnow
 from tests.auth.helpers import Account, database, make_user
-from tests.reports.factory import ReportFactory
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def database_url(request: pytest.FixtureRequest) -> str:
-    """A fresh, migrated database for this test only, on each backend."""
-    name = "sqlite_url" if request.param == "sqlite" else "own_postgres_url"
-    url: str = request.getfixturevalue(name)
-    return url
-
-
-@pytest.fixture
-def make_report(app: Flask) -> Iterator[ReportFactory]:
-    """Makes reports (returns the report number); deletes them after."""
-    factory = ReportFactory(app)
-    try:
-        yield factory
-    finally:
-        factory.cleanup()
+from tests.fixtures import database_of_its_own  # noqa: F401  (database_url: one per test)
 
 
 def issue(app: Flask, username: str, *, expires_days: int | None = None) -> str:
