@@ -76,6 +76,7 @@ def register(app: Flask) -> None:
     from ivr.auth.cli import users_cli
     from ivr.demo.cli import seed_demo
     from ivr.jobs.worker import worker
+    from ivr.metrics.cli import metrics_cli
     from ivr.reports.cli import reports_cli
     from ivr.retention.cli import retention_cli
     from ivr.simulator.cli import simulate_call
@@ -88,6 +89,7 @@ def register(app: Flask) -> None:
         users_cli,
         audit_cli,
         retention_cli,
+        metrics_cli,
     ):
         app.cli.add_command(group)
     app.cli.add_command(simulate_call, "simulate-call")

@@ -70,6 +70,8 @@ SETTINGS: dict[str, tuple[Any, _Parser]] = {
     # (unset: BUSINESS_TZ).
     "URGENT_REVIEW_TARGET_MINUTES": (60, int),
     "METRICS_TZ": (None, str),
+    # How often the worker's sweep brings the dashboard's daily rollup up to date (0: never).
+    "METRICS_ROLLUP_SECONDS": (60.0, float),
     "LOG_LEVEL": ("INFO", str),
     "SQL_ECHO": (False, _bool),
     # The console's test call page: where its simulator reaches this app (unset:

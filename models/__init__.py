@@ -8,6 +8,7 @@ from models.audit import AuditEntry
 from models.base import Base
 from models.call import Call, CallEvent
 from models.db import Database
+from models.metrics import MetricDayCount, MetricDayValues, MetricRollup
 from models.outbox import OutboxMessage
 from models.recording import Recording
 from models.report import PRIORITIES, STATUSES, Report
@@ -26,6 +27,9 @@ __all__ = [
     "CallEvent",
     "Database",
     "LoginSession",
+    "MetricDayCount",
+    "MetricDayValues",
+    "MetricRollup",
     "OutboxMessage",
     "Recording",
     "Referral",

@@ -28,6 +28,8 @@ class Call(Base):
         Index("ix_calls_status_started", "status", "started_at", "id"),
         Index("ix_calls_category_started", "category", "started_at", "id"),
         Index("ix_calls_region_started", "caller_region", "started_at", "id"),
+        # The metrics rollup finds the days to recompute from what changed lately.
+        Index("ix_calls_updated_at", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)

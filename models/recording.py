@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, BigIntPK, UTCDateTime, utcnow
@@ -24,6 +24,7 @@ class Recording(Base):
     """
 
     __tablename__ = "recordings"
+    __table_args__ = (Index("ix_recordings_updated_at", "updated_at"),)  # the metrics rollup
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)

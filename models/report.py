@@ -28,6 +28,7 @@ class Report(Base):
     __table_args__ = (
         Index("ix_reports_queue", "status", "priority_rank", "received_at"),
         Index("ix_reports_received_at", "received_at"),
+        Index("ix_reports_updated_at", "updated_at"),  # the metrics rollup's changes
         # The call log filtered on a report field walks these, newest first.
         Index("ix_reports_assignee_received", "assignee", "received_at", "call_id"),
         Index("ix_reports_priority_received", "priority", "received_at", "call_id"),
@@ -40,6 +41,17 @@ class Report(Base):
             "priority_rank",
             "received_at",
             "id",
+            postgresql_where=text("status IN ('new', 'in_review')"),
+            sqlite_where=text("status IN ('new', 'in_review')"),
+        ),
+        # The dashboard's backlog and the operators' open reports, read from the index
+        # alone (ivr.metrics.work).
+        Index(
+            "ix_reports_open_backlog",
+            "priority",
+            "status",
+            "assignee",
+            "received_at",
             postgresql_where=text("status IN ('new', 'in_review')"),
             sqlite_where=text("status IN ('new', 'in_review')"),
         ),

@@ -26,6 +26,7 @@ class Referral(Base):
     """A report referred onward: to whom, when, under which reference."""
 
     __tablename__ = "referrals"
+    __table_args__ = (Index("ix_referrals_created_at", "created_at"),)  # the metrics rollup
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
@@ -44,6 +45,7 @@ class ReportChange(Base):
         Index("ix_report_changes_report_at", "report_id", "at"),
         # The dashboard counts changes by kind over a period (ivr.metrics.work).
         Index("ix_report_changes_field_value_at", "field", "new_value", "at"),
+        Index("ix_report_changes_at", "at"),  # the metrics rollup's changes
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)

@@ -17,6 +17,7 @@ from ivr.crypto import DataCipher
 from ivr.demo import load
 from ivr.demo.generate import DemoGenerator, Settings
 from ivr.demo.profile import DEMO_OPERATORS
+from ivr.metrics import cli as metrics_cli
 from models import Database, User
 
 ACTOR = "cli"
@@ -124,6 +125,9 @@ def seed_demo(
         record(session, actor=ACTOR, action="demo.seeded", detail=detail)
     summary = ", ".join(f"{n:,} {name}" for name, n in counts.items())
     click.echo(f"seeded {summary} in {elapsed:.1f} s")
+    done = metrics_cli.refresh(current_app.config, database, rebuild=True, show_progress=True)
+    assert done is not None  # waited for the lock
+    click.echo(f"metrics rollup rebuilt: {done.days:,} day(s) in {done.seconds:.1f} s")
 
 
 def _load(database: Database, generator: DemoGenerator) -> dict[str, int]:
@@ -145,4 +149,6 @@ def _load(database: Database, generator: DemoGenerator) -> dict[str, int]:
         bar.set_postfix_str("indexing" if indexes else "")
         load.finish(conn, indexes)
         conn.commit()
+        bar.set_postfix_str("vacuuming")
+        load.vacuum(database)
     return counts

@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ivr.jobs import outbox
 from ivr.jobs.dispatch import RqDispatcher
+from ivr.metrics import cli as metrics_cli
 from ivr.retention.task import schedule_if_due
 from ivr.telephony.replay import replay_spool
 from models import Database
@@ -54,12 +55,17 @@ def sweep_once(app: Flask, dispatch: Callable[[list[int]], None]) -> int:
 
 
 def _schedule_maintenance(app: Flask, database: Database) -> None:
-    """Daily work (the retention purge) goes through the outbox like any job."""
+    """Daily work (the retention purge) goes through the outbox like any job; the
+    metrics rollup, cheap and idempotent, is refreshed here when due."""
     hours = app.config["RETENTION_INTERVAL_HOURS"]
-    if hours <= 0:
-        return
-    with database.session() as session, session.begin():
-        schedule_if_due(session, timedelta(hours=hours), datetime.now(UTC))
+    if hours > 0:
+        with database.session() as session, session.begin():
+            schedule_if_due(session, timedelta(hours=hours), datetime.now(UTC))
+    every = app.config["METRICS_ROLLUP_SECONDS"]
+    if every > 0 and metrics_cli.due(app.config, database, timedelta(seconds=every)):
+        done = metrics_cli.refresh(app.config, database, wait=False)
+        if done is not None and (done.rebuilt or done.seconds > 1):
+            log.info("metrics rollup: %d day(s) in %.1f s", done.days, done.seconds)
 
 
 class Sweeper(threading.Thread):

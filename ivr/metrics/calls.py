@@ -8,13 +8,14 @@ information option (flow variable ``info``).
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
 from ivr.metrics.periods import Period
-from ivr.metrics.sql import grouped, percentiles
+from ivr.metrics.sql import TOTAL, grouped
 from models import Call, Recording, Report
 
 # Recordings that hold no message (see ivr.reports.pipeline.UNUSABLE_RECORDING).
@@ -84,26 +85,25 @@ def voicemails(session: Session, period: Period, key: ColumnElement[Any]) -> dic
     return {k: int(n) for k, n in session.execute(grouped(query, key))}
 
 
-def call_time(
-    session: Session, period: Period, key: ColumnElement[Any]
-) -> dict[Any, list[float | None]]:
-    """Per ``key``: the median and 90th percentile of call time (seconds)."""
-    rows = select(key.label("key"), Call.duration_s.label("duration_s")).where(
-        in_period(Call.started_at, period)
+def durations(session: Session, period: Period, key: ColumnElement[Any]) -> list[tuple[Any, float]]:
+    """Per ``key``: every known call time (seconds), as ``(key, seconds)`` rows."""
+    query = select(key.label("key"), Call.duration_s).where(
+        in_period(Call.started_at, period), Call.duration_s.is_not(None)
     )
-    found = percentiles(session, rows, ("duration_s",), (0.5, 0.9))
-    return {k: values["duration_s"] for k, values in found.items()}
+    return [(k, float(v)) for k, v in session.execute(query)]
 
 
-def funnel(session: Session, period: Period) -> list[tuple[str, int]]:
-    """Calls that ended before a report, by the step the caller left at, most first; a
+def funnel(session: Session, period: Period, key: ColumnElement[Any]) -> dict[Any, Counter[str]]:
+    """Per ``key``: calls that ended before a report, by the step the caller left at; a
     call that never reached a step is counted under ``""``."""
+    step = func.coalesce(Call.last_step, "")
     query = (
-        select(func.coalesce(Call.last_step, ""), func.count(Call.id))
+        select(key.label("key"), step, func.count(Call.id))
         .outerjoin(Report, _report_of_call(period))
         .where(in_period(Call.started_at, period), _no_report())
-        .group_by(Call.last_step)
     )
-    return sorted(
-        ((step, int(n)) for step, n in session.execute(query)), key=lambda r: (-r[1], r[0])
-    )
+    query = query.group_by(step) if key is TOTAL else query.group_by(key, step)
+    out: dict[Any, Counter[str]] = {}
+    for k, name, n in session.execute(query):
+        out.setdefault(k, Counter())[str(name)] = int(n)
+    return out

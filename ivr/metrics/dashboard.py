@@ -7,19 +7,16 @@ each table as plain rows (for the page and the CSV files). No Flask here.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
-from ivr.metrics import calls, reports, work
+from ivr.metrics import calls, reports, rollup, work
 from ivr.metrics.periods import Period
-from ivr.metrics.sql import TOTAL, as_date, bucket_of, dialect
-from models import Call, Report
+from ivr.metrics.tally import Tally, total
 
 Number = int | float | None
 CATEGORIES = ("csam", "luring", "exploitation", "other", "unknown")
@@ -163,125 +160,79 @@ def build_dashboard(
     ``parts`` asked for (:data:`PARTS`; e.g. one table for its CSV file).
 
     ``steps`` orders the funnel (the flow's nodes in order); ``now`` ages the backlog.
+    The figures come from the daily rollup (:mod:`ivr.metrics.rollup`), the backlog and
+    the operators' open reports from the reports as they are now.
     """
     wanted = frozenset(parts)
     if not wanted <= PARTS:
         raise ValueError(f"unknown parts: {sorted(wanted - PARTS)}")
     previous = period.previous()
     dash = Dashboard(period, previous, urgent_target, now, wanted)
+    by_bucket: dict[date, Tally] = {}
+    if wanted & {"summary", "series", "funnel", "breakdowns", "operators"}:
+        by_bucket = rollup.figures(session, period, urgent_target)
+    current, before = total(by_bucket.values()), Tally()
+    if wanted & {"summary", "funnel", "breakdowns"}:
+        before = total(rollup.figures(session, previous, urgent_target).values())
     if "summary" in wanted:
-        current = _totals(session, period, urgent_target)
-        before = _totals(session, previous, urgent_target)
-        dash.summary = {k: (current[k], before[k]) for k in SUMMARY}
+        now_row, before_row = _row(current), _row(before)
+        dash.summary = {k: (now_row[k], before_row[k]) for k in SUMMARY}
     if "series" in wanted:
         dash.buckets = period.buckets()
-        by_bucket = _per_bucket(session, period, urgent_target, dash.buckets)
-        dash.series = {k: [row[k] for row in by_bucket] for k in SERIES}
-        dash.categories_by_bucket = _categories(session, period, dash.buckets)
+        rows = [_row(by_bucket[b]) for b in dash.buckets]
+        dash.series = {k: [row[k] for row in rows] for k in SERIES}
+        dash.categories_by_bucket = {
+            c: [by_bucket[b].count("dim:category", c) for b in dash.buckets] for c in CATEGORIES
+        }
     if "funnel" in wanted:
-        dash.funnel = _funnel(session, period, previous, steps)
+        order = {step: i for i, step in enumerate(steps)}
+        rows3 = _side_by_side(_most_common(current, "funnel"), _most_common(before, "funnel"))
+        dash.funnel = sorted(rows3, key=lambda r: (order.get(r[0], len(order)), -r[1], -r[2], r[0]))
     if "breakdowns" in wanted:
-        dash.breakdowns = _breakdowns(session, period, previous)
+        dash.breakdowns = {
+            name: _side_by_side(
+                _most_common(current, f"dim:{name}"), _most_common(before, f"dim:{name}")
+            )
+            for name in reports.DIMENSIONS
+        }
     if "operators" in wanted:
-        dash.operators = work.operators(session, period)
+        dash.operators = _operators(current, work.open_assigned(session))
     if "backlog" in wanted:
         dash.backlog = work.backlog(session)
     return dash
 
 
-def _figures(
-    session: Session, period: Period, target: timedelta, keys: tuple[Any, Any]
-) -> dict[Any, dict[str, Number]]:
-    """Every per-bucket figure, keyed by the bucket value (``keys``: the key expression
-    over calls, then over reports)."""
-    call_key, report_key = keys
-    counts = calls.call_counts(session, period, call_key)
-    mails = calls.voicemails(session, period, call_key)
-    times = calls.call_time(session, period, call_key)
-    rep = reports.report_counts(session, period, report_key)
-    timing = reports.timings(session, period, report_key)
-    sla = reports.urgent_sla(session, period, report_key, target)
-    out: dict[Any, dict[str, Number]] = {}
-    for k in {*counts, *mails, *times, *rep, *timing, *sla}:
-        out[k] = _combine(
-            counts.get(k, {}),
-            mails.get(k, 0),
-            times.get(k, [None, None]),
-            rep.get(k, {}),
-            timing.get(k, {}),
-            sla.get(k, {}),
-        )
-    return out
-
-
-def _combine(
-    counts: dict[str, int],
-    mails: int,
-    times: list[float | None],
-    rep: dict[str, int],
-    timing: dict[str, float | None],
-    sla: dict[str, int],
-) -> dict[str, Number]:
-    row: dict[str, Number] = dict.fromkeys(SUMMARY, None)
-    row.update({k: counts.get(k, 0) for k in calls.CALL_COUNTS})
-    row.update({k: rep.get(k, 0) for k in reports.REPORT_COUNTS})
-    row.update({k: sla.get(k, 0) for k in reports.SLA_COUNTS})
-    row.update(timing)
-    row["voicemails"] = mails
-    row["call_time_p50_s"], row["call_time_p90_s"] = times
-    row["call_time_avg_s"] = _ratio(
-        counts.get("duration_total_s", 0), counts.get("duration_count", 0)
-    )
-    n_reports = rep.get("reports", 0)
-    row["urgent_share"] = _ratio(rep.get("urgent", 0), n_reports)
-    row["repeat_caller_share"] = _ratio(rep.get("repeat_callers", 0), n_reports)
+def _row(tally: Tally) -> dict[str, Number]:
+    """The per-period figures (:data:`SUMMARY`) of a tally."""
+    row: dict[str, Number] = {k: tally.count(k) for k in calls.CALL_COUNTS}
+    row.update({k: tally.count(k) for k in reports.REPORT_COUNTS})
+    row.update({k: tally.count(f"sla:{k}") for k in reports.SLA_COUNTS})
+    row["voicemails"] = tally.count("voicemails")
+    row["call_time_p50_s"], row["call_time_p90_s"] = tally.quantiles("duration_s", (0.5, 0.9))
+    for timing in reports.TIMINGS:
+        row[f"{timing}_p50"], row[f"{timing}_p90"] = tally.quantiles(timing, (0.5, 0.9))
+    row["call_time_avg_s"] = _ratio(tally.count("duration_total_s"), tally.count("duration_count"))
+    n_reports = tally.count("reports")
+    row["urgent_share"] = _ratio(tally.count("urgent"), n_reports)
+    row["repeat_caller_share"] = _ratio(tally.count("repeat_callers"), n_reports)
     row["urgent_within_target_share"] = _ratio(
-        sla.get("urgent_within_target", 0), sla.get("urgent", 0)
+        tally.count("sla:urgent_within_target"), tally.count("sla:urgent")
     )
     return row
 
 
-def _totals(session: Session, period: Period, target: timedelta) -> dict[str, Number]:
-    found = _figures(session, period, target, (TOTAL, TOTAL))
-    return found.get("all") or _combine({}, 0, [None, None], {}, {}, {})
+def _most_common(tally: Tally, figure: str) -> list[tuple[str, int]]:
+    return sorted(tally.keyed(figure).items(), key=lambda r: (-r[1], r[0]))
 
 
-def _per_bucket(
-    session: Session, period: Period, target: timedelta, buckets: list[date]
-) -> list[dict[str, Number]]:
-    name = dialect(session)
-    keys = (
-        bucket_of(Call.started_at, period, name),
-        bucket_of(Report.received_at, period, name),
-    )
-    found = {as_date(k): v for k, v in _figures(session, period, target, keys).items()}
-    empty = _combine({}, 0, [None, None], {}, {}, {})
-    return [found.get(b, empty) for b in buckets]
-
-
-def _categories(session: Session, period: Period, buckets: list[date]) -> dict[str, list[int]]:
-    key: ColumnElement[Any] = bucket_of(Report.received_at, period, dialect(session))
-    found = {as_date(k): v for k, v in reports.category_counts(session, period, key).items()}
-    return {c: [found.get(b, Counter())[c] for b in buckets] for c in CATEGORIES}
-
-
-def _breakdowns(
-    session: Session, period: Period, previous: Period
-) -> dict[str, list[tuple[str, int, int]]]:
-    now, before = reports.breakdowns(session, period), reports.breakdowns(session, previous)
-    return {
-        name: _side_by_side(now[name].most_common(), before[name].most_common())
-        for name in reports.DIMENSIONS
-    }
-
-
-def _funnel(
-    session: Session, period: Period, previous: Period, steps: Sequence[str]
-) -> list[tuple[str, int, int]]:
-    now, before = calls.funnel(session, period), calls.funnel(session, previous)
-    order = {step: i for i, step in enumerate(steps)}
-    rows = _side_by_side(now, before)
-    return sorted(rows, key=lambda row: (order.get(row[0], len(order)), -row[1], -row[2], row[0]))
+def _operators(tally: Tally, assigned: dict[str, int]) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {}
+    for (figure, author), n in tally.counts.items():
+        if figure.startswith("op:") and n:
+            out.setdefault(author, dict.fromkeys(work.OPERATOR_COUNTS, 0))[figure[3:]] = n
+    for author, n in assigned.items():
+        out.setdefault(author, dict.fromkeys(work.OPERATOR_COUNTS, 0))["open_assigned"] = n
+    return dict(sorted(out.items()))
 
 
 def _side_by_side(

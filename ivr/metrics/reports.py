@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from ivr.metrics.calls import in_period
 from ivr.metrics.periods import Period
-from ivr.metrics.sql import TOTAL, dialect, grouped, percentiles, seconds_between
+from ivr.metrics.sql import TOTAL, dialect, grouped, seconds_between
 from models import Call, Referral, Report, ReportChange
 
 DIMENSIONS = ("category", "classification", "language", "province", "priority")
@@ -48,27 +48,13 @@ def report_counts(
     return {row[0]: dict(zip(REPORT_COUNTS, map(int, row[1:]), strict=True)) for row in rows}
 
 
-def category_counts(
+def dimensions(
     session: Session, period: Period, key: ColumnElement[Any]
-) -> dict[Any, Counter[str]]:
-    """Per ``key``: reports by category (for the stacked chart)."""
-    query = select(key.label("key"), Report.category, func.count(Report.id)).where(
-        in_period(Report.received_at, period)
-    )
-    query = (
-        query.group_by(Report.category) if key is TOTAL else query.group_by(key, Report.category)
-    )
-    out: dict[Any, Counter[str]] = {}
-    for k, category, n in session.execute(query):
-        out.setdefault(k, Counter())[category] = int(n)
-    return out
+) -> dict[Any, dict[str, Counter[str]]]:
+    """Per ``key``: reports by each of :data:`DIMENSIONS` (NULL counted as ``unknown``).
 
-
-def breakdowns(session: Session, period: Period) -> dict[str, Counter[str]]:
-    """Reports of the period by each of :data:`DIMENSIONS` (NULL counted as ``unknown``).
-
-    One query groups by all five at once (a few thousand combinations at most) and the
-    margins are added up here: one pass over the reports instead of five.
+    One query groups by all five at once (a few hundred combinations a day at most) and
+    the margins are added up here: one pass over the reports instead of five.
     """
     columns = (
         Report.category,
@@ -77,15 +63,15 @@ def breakdowns(session: Session, period: Period) -> dict[str, Counter[str]]:
         Report.caller_region,
         Report.priority,
     )
-    query = (
-        select(*columns, func.count(Report.id))
-        .where(in_period(Report.received_at, period))
-        .group_by(*columns)
+    query = select(key.label("key"), *columns, func.count(Report.id)).where(
+        in_period(Report.received_at, period)
     )
-    out: dict[str, Counter[str]] = {name: Counter() for name in DIMENSIONS}
-    for *values, n in session.execute(query):
+    query = query.group_by(*columns) if key is TOTAL else query.group_by(key, *columns)
+    out: dict[Any, dict[str, Counter[str]]] = {}
+    for k, *values, n in session.execute(query):
+        margins = out.setdefault(k, {name: Counter() for name in DIMENSIONS})
         for name, value in zip(DIMENSIONS, values, strict=True):
-            out[name][value or UNKNOWN] += int(n)
+            margins[name][value or UNKNOWN] += int(n)
     return out
 
 
@@ -135,17 +121,20 @@ def _timing_rows(session: Session, period: Period, key: ColumnElement[Any]) -> S
     return query
 
 
-def timings(
+def timing_values(
     session: Session, period: Period, key: ColumnElement[Any]
-) -> dict[Any, dict[str, float | None]]:
-    """Per ``key``: median and 90th percentile of each of :data:`TIMINGS`, named
-    ``<timing>_p50`` and ``<timing>_p90``."""
-    found = percentiles(session, _timing_rows(session, period, key), TIMINGS, (0.5, 0.9))
-    out: dict[Any, dict[str, float | None]] = {}
-    for k, values in found.items():
-        for timing, (p50, p90) in values.items():
-            out.setdefault(k, {}).update({f"{timing}_p50": p50, f"{timing}_p90": p90})
-    return out
+) -> list[tuple[Any, float | None, float | None, float | None]]:
+    """Per report of the period: ``(key, *TIMINGS)`` in seconds (None: not yet)."""
+    rows = _timing_rows(session, period, key).subquery()
+    query = select(rows.c.key, *(rows.c[name] for name in TIMINGS))
+    return [
+        (k, _seconds(ready), _seconds(review), _seconds(referral))
+        for k, ready, review, referral in session.execute(query)
+    ]
+
+
+def _seconds(value: Any) -> float | None:
+    return None if value is None else float(value)
 
 
 def urgent_sla(

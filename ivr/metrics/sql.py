@@ -1,5 +1,5 @@
-"""The few expressions that differ between PostgreSQL and SQLite: local date buckets,
-seconds between two instants, and percentiles.
+"""The few expressions that differ between PostgreSQL and SQLite: local date buckets and
+seconds between two instants.
 
 PostgreSQL does the time zone arithmetic itself (``AT TIME ZONE`` knows the rules).
 SQLite has no time zone database, so the bucket expression shifts each UTC timestamp by
@@ -9,7 +9,6 @@ time) within the range, computed in Python from ``zoneinfo``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -17,16 +16,12 @@ from sqlalchemy import (
     ColumnElement,
     Date,
     Float,
-    Integer,
     Select,
-    and_,
     case,
     cast,
     func,
     literal,
     literal_column,
-    or_,
-    select,
 )
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
@@ -92,77 +87,9 @@ def seconds_between(later: Column, earlier: Column, name: str) -> ColumnElement[
     return cast((func.julianday(later) - func.julianday(earlier)) * 86400.0, Float)
 
 
-def percentiles(
-    session: Session, rows: Select[Any], columns: Sequence[str], quantiles: Sequence[float]
-) -> dict[Any, dict[str, list[float | None]]]:
-    """Continuous percentiles (as PostgreSQL's ``percentile_cont``) of each of ``columns``
-    per ``key``: ``{key: {column: [value per quantile]}}``.
-
-    ``rows`` selects a column labelled ``key`` and the ``columns`` (NULLs are ignored).
-    PostgreSQL computes them all in one pass with ``percentile_cont``; SQLite numbers the
-    rows of each key in order and interpolates between the two nearest ranks.
-    """
-    sub = rows.subquery()
-    out: dict[Any, dict[str, list[float | None]]] = {}
-    if dialect(session) == "postgresql":
-        aggregates = [
-            func.percentile_cont(q).within_group(sub.c[name]) for name in columns for q in quantiles
-        ]
-        for key, *values in session.execute(select(sub.c.key, *aggregates).group_by(sub.c.key)):
-            for i, name in enumerate(columns):
-                chunk = values[i * len(quantiles) : (i + 1) * len(quantiles)]
-                out.setdefault(key, {})[name] = [_float(v) for v in chunk]
-        return out
-    for name in columns:
-        for key, found in _ranked(session, sub.c.key, sub.c[name], quantiles).items():
-            out.setdefault(key, {})[name] = found
-    return out
-
-
-def _ranked(
-    session: Session, key: Any, value: Any, quantiles: Sequence[float]
-) -> dict[Any, list[float | None]]:
-    ranked = (
-        select(
-            key.label("key"),
-            value.label("value"),
-            (func.row_number().over(partition_by=key, order_by=value) - 1).label("rank"),
-            func.count().over(partition_by=key).label("n"),
-        )
-        .where(value.is_not(None))
-        .subquery()
-    )
-    wanted = []
-    for q in quantiles:
-        low = cast(q * (ranked.c.n - 1), Integer)
-        wanted.append(and_(ranked.c.rank >= low, ranked.c.rank <= low + 1))
-    query = select(ranked.c.key, ranked.c.value, ranked.c.rank, ranked.c.n).where(or_(*wanted))
-    by_key: dict[Any, tuple[int, dict[int, float]]] = {}
-    for k, v, rank, n in session.execute(query):
-        by_key.setdefault(k, (int(n), {}))[1][int(rank)] = float(v)
-    return {k: [_interpolate(ranks, n, q) for q in quantiles] for k, (n, ranks) in by_key.items()}
-
-
-def _interpolate(ranks: dict[int, float], n: int, q: float) -> float:
-    position = q * (n - 1)
-    low = int(position)
-    if low + 1 >= n or position == low:
-        return ranks[low]
-    return ranks[low] + (position - low) * (ranks[low + 1] - ranks[low])
-
-
-def _float(value: Any) -> float | None:
-    return None if value is None else float(value)
-
-
 TOTAL: ColumnElement[Any] = literal_column("'all'")
 
 
 def grouped(query: Select[Any], key: ColumnElement[Any]) -> Select[Any]:
     """``query`` grouped by ``key``, unless ``key`` is :data:`TOTAL` (one row for all)."""
     return query if key is TOTAL else query.group_by(key)
-
-
-def fill(keys: Iterable[Any], found: dict[Any, Any], empty: Any) -> list[Any]:
-    """``found[key]`` for every key in order, ``empty`` where nothing was found."""
-    return [found.get(key, empty) for key in keys]

@@ -8,14 +8,17 @@ The backlog is what is open now (``new`` or ``in_review``), by priority.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from ivr.metrics.calls import in_period
 from ivr.metrics.periods import Period
+from ivr.metrics.sql import TOTAL
 from models import PRIORITIES, Report, ReportChange
 
 OPEN_STATUSES = ("new", "in_review")
@@ -28,30 +31,34 @@ _STATUS_COUNTS = {
 }
 
 
-def operators(session: Session, period: Period) -> dict[str, dict[str, int]]:
-    """Per operator (username): the counts named in :data:`OPERATOR_COUNTS`."""
-    changes = (
-        select(ReportChange.author, ReportChange.new_value, func.count(ReportChange.id))
-        .where(
-            ReportChange.field == "status",
-            ReportChange.new_value.in_(tuple(_STATUS_COUNTS)),
-            in_period(ReportChange.at, period),
-        )
-        .group_by(ReportChange.author, ReportChange.new_value)
+def status_changes(
+    session: Session, period: Period, key: ColumnElement[Any]
+) -> dict[Any, Counter[tuple[str, str]]]:
+    """Per ``key`` (over ``ReportChange.at``): ``(count name, author)`` -> how many, for
+    the throughput counts of :data:`OPERATOR_COUNTS`."""
+    query = select(
+        key.label("key"), ReportChange.author, ReportChange.new_value, func.count(ReportChange.id)
+    ).where(
+        ReportChange.field == "status",
+        ReportChange.new_value.in_(tuple(_STATUS_COUNTS)),
+        in_period(ReportChange.at, period),
     )
-    out: dict[str, dict[str, int]] = {}
-    for author, status, n in session.execute(changes):
-        out.setdefault(author, dict.fromkeys(OPERATOR_COUNTS, 0))[_STATUS_COUNTS[str(status)]] = (
-            int(n)
-        )
-    assigned = (
-        select(Report.assignee, func.count(Report.id))
+    columns = (ReportChange.author, ReportChange.new_value)
+    query = query.group_by(*columns) if key is TOTAL else query.group_by(key, *columns)
+    out: dict[Any, Counter[tuple[str, str]]] = {}
+    for k, author, status, n in session.execute(query):
+        out.setdefault(k, Counter())[(_STATUS_COUNTS[str(status)], str(author))] += int(n)
+    return out
+
+
+def open_assigned(session: Session) -> dict[str, int]:
+    """Open reports assigned to each operator now (their workload)."""
+    query = (
+        select(Report.assignee, func.count())
         .where(Report.status.in_(OPEN_STATUSES), Report.assignee.is_not(None))
         .group_by(Report.assignee)
     )
-    for assignee, n in session.execute(assigned):
-        out.setdefault(str(assignee), dict.fromkeys(OPERATOR_COUNTS, 0))["open_assigned"] = int(n)
-    return dict(sorted(out.items()))
+    return {str(assignee): int(n) for assignee, n in session.execute(query)}
 
 
 @dataclass(frozen=True)
@@ -77,8 +84,8 @@ def backlog(session: Session) -> list[BacklogRow]:
     query = (
         select(
             Report.priority,
-            func.count(Report.id),
-            func.count(Report.id).filter(Report.status == "new"),
+            func.count(),
+            func.count().filter(Report.status == "new"),
             func.min(Report.received_at),
         )
         .where(Report.status.in_(OPEN_STATUSES))

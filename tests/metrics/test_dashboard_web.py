@@ -8,13 +8,14 @@ import io
 import random
 import re
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from flask import Flask
+from sqlalchemy import delete
 
-from models import migrate
+from models import MetricRollup, migrate
 from tests.auth.helpers import Console, audit_actions, last_audit_id, make_user
 from tests.conftest import app_config, fresh_postgres, running_app
 from tests.metrics.builder import DataSet, utc
@@ -59,10 +60,17 @@ def seeded_app(
 ) -> Iterator[Flask]:
     """An app on a database of its own holding the 2005-07 data set."""
     tmp = tmp_path_factory.mktemp("dashboard")
-    with _database(request.param, tmp) as url, running_app(app_config(url, tmp)) as app:
+    # No retention purge from the sweep: the 2005-07 calls are years old.
+    with (
+        _database(request.param, tmp) as url,
+        running_app(app_config(url, tmp, RETENTION_INTERVAL_HOURS=0)) as app,
+    ):
         database = app.extensions["database"]
         with database.session() as session, session.begin():
             published_figures().write(session)
+        built = app.test_cli_runner().invoke(args=["metrics", "rollup"])
+        assert built.exit_code == 0, built.output
+        assert "metrics rollup rebuilt" in built.output
         yield app
 
 
@@ -181,3 +189,23 @@ def test_french(seeded_app: Flask) -> None:
     page = console.get(f"/dashboard?{WHOLE}")
     assert "Tableau de bord" in page.text
     assert cell(page.text, "figure-reports").replace("\u202f", " ").replace("\xa0", " ") == "18 312"
+
+
+def test_the_rollup_command_then_refreshes_only_what_changed(seeded_app: Flask) -> None:
+    again = seeded_app.test_cli_runner().invoke(args=["metrics", "rollup"])
+    assert again.exit_code == 0, again.output
+    assert "metrics rollup refreshed" in again.output
+
+
+def test_the_sweep_keeps_the_rollup_up_to_date(seeded_app: Flask) -> None:
+    from ivr.jobs.sweeper import sweep_once
+
+    database = seeded_app.extensions["database"]
+    with database.session() as session, session.begin():
+        session.execute(delete(MetricRollup))
+    sweep_once(seeded_app, lambda ids: None)
+    with database.session() as session:
+        state = session.get(MetricRollup, 1)
+        assert state is not None
+        assert state.refreshed_at > datetime.now(UTC) - timedelta(minutes=5)
+    test_the_published_figures_on_the_page(seeded_app)

@@ -3,12 +3,13 @@ on SQLite and PostgreSQL. The expected values were worked out by hand from that 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import delete
 
-from ivr.metrics import Dashboard, Period, build_dashboard
-from models import Database
+from ivr.metrics import Dashboard, Period, build_dashboard, rollup
+from models import Database, MetricRollup
 from tests.metrics import handbuilt
 from tests.metrics.builder import utc
 
@@ -17,11 +18,25 @@ NOW = utc(2026, 1, 12, 6, 0)
 
 
 @pytest.fixture(scope="module")
-def db(module_db: Database) -> Database:
+def written(module_db: Database) -> Database:
     """The hand-built data set, written once per backend."""
     with module_db.session() as session, session.begin():
         handbuilt.build().write(session)
     return module_db
+
+
+@pytest.fixture(scope="module", params=["rows", "rollup"])
+def db(request: pytest.FixtureRequest, written: Database) -> Database:
+    """The data set, its figures computed from the rows, or read from the daily rollup
+    alone (refreshed as of tomorrow: no day has changed since)."""
+    with written.session() as session:
+        if request.param == "rollup":
+            tomorrow = datetime.now(UTC) + timedelta(days=1)
+            rollup.refresh(session, tz=handbuilt.TZ, target=TARGET, now=tomorrow, rebuild=True)
+        else:
+            session.execute(delete(MetricRollup))
+            session.commit()
+    return written
 
 
 def dashboard(db: Database, period: Period = handbuilt.PERIOD) -> Dashboard:
