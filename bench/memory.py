@@ -2,9 +2,10 @@
 
 ``VmHWM`` is the kernel's own high-water mark of a process's resident set, so a sample
 taken any time before a process exits knows its peak; ``VmRSS`` is the current size.
-Processes are found by process group (the stack starts each server in its own), and
-named by role: the group leader (gunicorn's master, the rq worker) or a child of it
-(a gunicorn worker, an rq work horse, which rq forks for every job).
+Processes are found by process group (the stack starts each server in its own) and by
+descent (rq's work horses leave their worker's group), and named by role: the group
+leader (gunicorn's master, the rq worker) or another (a gunicorn worker, rq's scheduler,
+an rq work horse, which rq forks for every job).
 """
 
 from __future__ import annotations
@@ -29,9 +30,9 @@ def _status(pid: int) -> dict[str, int]:
     return values
 
 
-def group_members(pgid: int) -> list[int]:
-    """Pids of the live members of a process group."""
-    members = []
+def _processes() -> dict[int, tuple[int, int]]:
+    """``pid -> (ppid, pgrp)`` of every live process."""
+    found = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -39,9 +40,36 @@ def group_members(pgid: int) -> list[int]:
             raw = (entry / "stat").read_text()
         except OSError:
             continue
-        if int(raw[raw.rindex(")") + 2 :].split()[2]) == pgid:
-            members.append(int(entry.name))
-    return members
+        fields = raw[raw.rindex(")") + 2 :].split()
+        found[int(entry.name)] = (int(fields[1]), int(fields[2]))
+    return found
+
+
+def group_members(pgid: int) -> list[int]:
+    """Pids of the live members of a process group."""
+    return [pid for pid, (_ppid, pgrp) in _processes().items() if pgrp == pgid]
+
+
+def family(pgid: int, processes: dict[int, tuple[int, int]] | None = None) -> list[int]:
+    """The members of a process group and all their descendants, wherever they are.
+
+    rq's work horses leave their worker's group (``os.setpgrp()`` after the fork), so a
+    group alone misses them.
+    """
+    processes = _processes() if processes is None else processes
+    members = {pid for pid, (_ppid, pgrp) in processes.items() if pgrp == pgid}
+    grew = True
+    while grew:
+        more = {pid for pid, (ppid, _pgrp) in processes.items() if ppid in members}
+        grew = not more <= members
+        members |= more
+    return sorted(members)
+
+
+def work_horses(worker_pid: int) -> list[int]:
+    """The work horses an rq worker is running now: its children that lead a process
+    group of their own (rq's scheduler, also a child, stays in the worker's group)."""
+    return [pid for pid, (ppid, pgrp) in _processes().items() if ppid == worker_pid and pgrp == pid]
 
 
 @dataclass
@@ -56,10 +84,18 @@ class Peak:
         return self.hwm_kib / 1024
 
 
-class MemorySampler(threading.Thread):
-    """Samples every ``interval`` s the groups named in ``groups`` (role -> pgid getter).
+def _role(pid: int, pgid: int, processes: dict[int, tuple[int, int]]) -> str:
+    if pid == pgid:
+        return "leader"
+    return "child" if processes.get(pid, (0, pgid))[1] == pgid else "descendant"
 
-    Roles: ``<name> leader`` for the group's leader, ``<name> child`` for the others.
+
+class MemorySampler(threading.Thread):
+    """Samples every ``interval`` s the groups named in ``groups`` (role -> pgid getter)
+    and every descendant of their members (:func:`family`).
+
+    Roles: ``<name> leader`` for the group's leader, ``<name> child`` for the other
+    members, ``<name> descendant`` for descendants in other groups (rq's work horses).
     """
 
     def __init__(self, groups: Mapping[str, Callable[[], int]], interval: float = 0.1) -> None:
@@ -72,13 +108,14 @@ class MemorySampler(threading.Thread):
 
     def sample(self) -> None:
         """One pass over every group."""
+        processes = _processes()
         for name, pgid_of in self.groups.items():
             pgid = pgid_of()
-            for pid in group_members(pgid):
+            for pid in family(pgid, processes):
                 hwm = _status(pid).get("VmHWM")
                 if hwm is None:
                     continue
-                role = f"{name} {'leader' if pid == pgid else 'child'}"
+                role = f"{name} {_role(pid, pgid, processes)}"
                 with self._lock:
                     peak = self.peaks.setdefault(role, Peak())
                     peak.hwm_kib = max(peak.hwm_kib, hwm)
