@@ -309,9 +309,7 @@ def figures(session: Session, period: Period, target: timedelta) -> dict[date, T
         wanted = {d for d in changed if period.start <= d < period.end}
         fresh = compute_days(session, wanted, period.tz, target)
         stored = _read(session, period, exclude=wanted)
-    out: dict[date, Tally] = {b: Tally() for b in period.buckets()}
-    for bucket, tally in stored.items():
-        out[bucket].add(tally)
+    out: dict[date, Tally] = {b: stored.get(b) or Tally() for b in period.buckets()}
     for day, tally in fresh.items():
         out[_bucket_of_day(day, period)].add(tally)
     return out
@@ -339,10 +337,10 @@ def _read(session: Session, period: Period, *, exclude: set[date]) -> dict[date,
         .where(*_days_of(v.day, period, exclude))
         .group_by(values_bucket, v.measure, v.bin)
     )
+    # One row per (bucket, measure, bin): each bin is new to its tally.
     for bucket, measure, index, n, lo, hi in session.execute(values):
-        out.setdefault(as_date(bucket), Tally()).add_bin(
-            measure, int(index), Bin(int(n), float(lo), float(hi))
-        )
+        bins = out.setdefault(as_date(bucket), Tally()).values.setdefault(measure, {})
+        bins[int(index)] = Bin(int(n), float(lo), float(hi))
     return out
 
 

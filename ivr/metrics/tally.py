@@ -33,7 +33,7 @@ def bin_of(value: float) -> int:
     return math.ceil(math.log(value / SMALLEST) / _LOG_GROWTH)
 
 
-@dataclass
+@dataclass(slots=True)
 class Bin:
     """How many values fell in a bin, and the smallest and largest of them."""
 
@@ -44,8 +44,10 @@ class Bin:
     def merge(self, other: Bin) -> None:
         """Add ``other`` (the same bin, from other days) to this one."""
         self.n += other.n
-        self.lo = min(self.lo, other.lo)
-        self.hi = max(self.hi, other.hi)
+        if other.lo < self.lo:
+            self.lo = other.lo
+        if other.hi > self.hi:
+            self.hi = other.hi
 
     def value_at(self, offset: int) -> float:
         """The ``offset``-th smallest value of the bin (0-based), spread evenly from
@@ -93,8 +95,13 @@ class Tally:
         """Add ``other`` into this tally; returns this tally."""
         self.counts.update(other.counts)
         for measure, bins in other.values.items():
+            mine = self.values.setdefault(measure, {})
             for index, found in bins.items():
-                self.add_bin(measure, index, found)
+                same = mine.get(index)
+                if same is None:
+                    mine[index] = Bin(found.n, found.lo, found.hi)
+                else:
+                    same.merge(found)
         return self
 
     def quantiles(self, measure: str, qs: Sequence[float]) -> list[float | None]:
