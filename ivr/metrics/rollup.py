@@ -217,6 +217,8 @@ def refresh(
     rebuilt = rebuild or current is None
     if rebuilt:
         days = _all_days(session, tz, now)
+        # Without a state, pages compute from the rows until the last span is stored.
+        session.execute(delete(MetricRollup))
         session.execute(delete(MetricDayCount))
         session.execute(delete(MetricDayValues))
     else:
@@ -228,11 +230,11 @@ def refresh(
         tallies = compute(session, Period(start, end, tz, "day"), target)
         _store(session, start, end, tallies)
         done += (end - start).days
-        if progress is not None:
-            progress(done, len(days))
-        if rebuilt:
+        if rebuilt:  # a span at a time, the lock taken again for the next one
             session.commit()
             _lock(session, True)
+        if progress is not None:
+            progress(done, len(days))
     _save_state(session, tz, target, now)
     session.commit()
     seconds = (datetime.now(UTC) - started).total_seconds()
@@ -285,12 +287,17 @@ def _store(session: Session, start: date, end: date, tallies: dict[date, Tally])
 
 
 def _save_state(session: Session, tz: str, target: timedelta, now: datetime) -> None:
-    row = session.get(MetricRollup, 1)
-    if row is None:
-        row = MetricRollup(id=1)
-        session.add(row)
-    row.tz, row.urgent_target_s, row.version = tz, int(target.total_seconds()), VERSION
-    row.refreshed_at = now
+    # Core statements: the ORM's copy of the row (read by ``state``) may be stale.
+    session.execute(delete(MetricRollup))
+    session.execute(
+        insert(MetricRollup).values(
+            id=1,
+            tz=tz,
+            urgent_target_s=int(target.total_seconds()),
+            version=VERSION,
+            refreshed_at=now,
+        )
+    )
 
 
 # -- reading a period -------------------------------------------------------------------

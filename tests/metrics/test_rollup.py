@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from ivr.metrics import Period, build_dashboard, rollup
 from ivr.metrics.tally import GROWTH, Tally, bin_of
-from models import Database, MetricDayCount, MetricRollup, Report, ReportChange, migrate
+from models import Database, MetricDayCount, Report, ReportChange, migrate
 from tests.conftest import fresh_postgres
 from tests.metrics import handbuilt
 from tests.metrics.builder import DataSet, utc
@@ -192,7 +192,7 @@ def test_another_time_zone_is_computed_from_the_rows_and_rebuilds(db: Database) 
     assert summary(db, toronto) == from_rows
 
 
-def test_a_refresh_already_running_is_not_waited_for() -> None:
+def test_a_refresh_running_is_not_waited_for_nor_read_half_done() -> None:
     # PostgreSQL's advisory lock (SQLite has one writer at a time anyway).
     with fresh_postgres() as url:
         db = Database(url)
@@ -204,6 +204,8 @@ def test_a_refresh_already_running_is_not_waited_for() -> None:
 
 
 def _second_refresh_skips(db: Database) -> None:
+    refresh(db, datetime.now(UTC) + timedelta(days=1))
+    expected = summary(db)
     holding, release = threading.Event(), threading.Event()
 
     def hold() -> None:
@@ -213,20 +215,24 @@ def _second_refresh_skips(db: Database) -> None:
                 tz=TZ,
                 target=TARGET,
                 now=datetime.now(UTC),
+                rebuild=True,
                 progress=lambda done, total: (holding.set(), release.wait(30)),
             )
 
     holder = threading.Thread(target=hold)
     holder.start()
     try:
-        assert holding.wait(30)
+        assert holding.wait(30)  # the rebuild has stored its first month, no more
         with db.session() as session:
             assert (
                 rollup.refresh(session, tz=TZ, target=TARGET, now=datetime.now(UTC), wait=False)
                 is None
             )
+            assert rollup.state(session, TZ, TARGET) is None
+        assert summary(db) == expected  # from the rows, not from a half-built rollup
     finally:
         release.set()
         holder.join(60)
     with db.session() as session:
-        assert session.get(MetricRollup, 1) is not None
+        assert rollup.state(session, TZ, TARGET) is not None
+    assert summary(db) == expected
