@@ -210,7 +210,10 @@ class CallSession:
             return None
         params = {
             "CallDuration": str(self.result.duration_s),
-            "Timestamp": twilio_time(self.clock.now()),
+            # The time the callback is sent, as Twilio gives it: real time, not the call's
+            # simulated time (ahead of it by the prompts nobody waited for), which would
+            # end the call after its report was ready.
+            "Timestamp": twilio_time(datetime.now(UTC)),
             "SequenceNumber": "0",
             "CallbackSource": "call-progress-events",
         }
