@@ -59,6 +59,20 @@ def test_bad_filters_and_cursors_are_400_with_a_message(app: Flask) -> None:
             assert message in response.json["message"]
 
 
+def test_an_unknown_path_or_method_is_answered_in_json(app: Flask) -> None:
+    client = api_client(app)
+    missing = client.get("/nothing-here")
+    assert missing.status_code == 404 and missing.mimetype == "application/json"
+    assert missing.json is not None and missing.json["error"] == "not_found"
+    wrong = client.open("DELETE", "/reports")
+    assert wrong.status_code == 405 and wrong.mimetype == "application/json"
+    assert wrong.json is not None and wrong.json["error"] == "method_not_allowed"
+    assert "GET" in wrong.headers["Allow"]
+    # The console keeps its pages.
+    page = app.test_client().get("/no-such-page")
+    assert page.status_code == 404 and page.mimetype == "text/html"
+
+
 def test_a_report_is_its_document_with_the_caller_masked_and_the_read_audited(
     app: Flask, make_report: ReportFactory
 ) -> None:
