@@ -8,7 +8,13 @@ from models.audit import AuditEntry
 from models.base import Base
 from models.call import Call, CallEvent
 from models.db import Database
-from models.metrics import MetricDayCount, MetricDayValues, MetricRollup
+from models.metrics import (
+    MetricDayCount,
+    MetricDayValues,
+    MetricMonthCount,
+    MetricMonthValues,
+    MetricRollup,
+)
 from models.outbox import OutboxMessage
 from models.recording import Recording
 from models.report import PRIORITIES, STATUSES, Report
@@ -29,6 +35,8 @@ __all__ = [
     "LoginSession",
     "MetricDayCount",
     "MetricDayValues",
+    "MetricMonthCount",
+    "MetricMonthValues",
     "MetricRollup",
     "OutboxMessage",
     "Recording",

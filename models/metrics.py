@@ -56,3 +56,28 @@ class MetricRollup(Base):
     urgent_target_s: Mapped[int] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer)
     refreshed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MetricMonthCount(Base):
+    """:class:`MetricDayCount` added up over a local calendar month (``month``: its first
+    day), so that a long range reads a row per month rather than per day."""
+
+    __tablename__ = "metric_month_counts"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    figure: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger)
+
+
+class MetricMonthValues(Base):
+    """:class:`MetricDayValues` merged over a local calendar month."""
+
+    __tablename__ = "metric_month_values"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    measure: Mapped[str] = mapped_column(String(16), primary_key=True)
+    bin: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(BigInteger)
+    lo: Mapped[float] = mapped_column(Float)
+    hi: Mapped[float] = mapped_column(Float)

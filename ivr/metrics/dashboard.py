@@ -8,7 +8,7 @@ each table as plain rows (for the page and the CSV files). No Flask here.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -173,7 +173,9 @@ def build_dashboard(
         by_bucket = rollup.figures(session, period, urgent_target)
     current, before = total(by_bucket.values()), Tally()
     if wanted & {"summary", "funnel", "breakdowns"}:
-        before = total(rollup.figures(session, previous, urgent_target).values())
+        # Only its totals: by month, the rollup's whole months are read as one row each.
+        by_month = replace(previous, grouping="month")
+        before = total(rollup.figures(session, by_month, urgent_target).values())
     if "summary" in wanted:
         now_row, before_row = _row(current), _row(before)
         dash.summary = {k: (now_row[k], before_row[k]) for k in SUMMARY}

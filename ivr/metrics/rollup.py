@@ -33,11 +33,14 @@ from sqlalchemy import (
     ColumnElement,
     Date,
     DateTime,
+    and_,
     cast,
     delete,
+    false,
     func,
     insert,
     literal,
+    or_,
     select,
     text,
     union,
@@ -45,13 +48,15 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from ivr.metrics import calls, reports, work
-from ivr.metrics.periods import Period, bucket_start
+from ivr.metrics.periods import Period, bucket_start, next_bucket
 from ivr.metrics.sql import as_date, bucket_of, dialect
 from ivr.metrics.tally import Bin, Tally
 from models import (
     Call,
     MetricDayCount,
     MetricDayValues,
+    MetricMonthCount,
+    MetricMonthValues,
     MetricRollup,
     Recording,
     Referral,
@@ -61,8 +66,8 @@ from models import (
 
 log = logging.getLogger(__name__)
 
-# Bump when what a day holds changes: the next refresh rebuilds the rollup.
-VERSION = 1
+# Bump when what the rollup holds changes: the next refresh rebuilds it.
+VERSION = 2  # 2: the months
 # Changes written this long before a refresh started may still have been uncommitted
 # then (a long job's transaction, another host's clock): their days count as changed.
 MARGIN = timedelta(minutes=15)
@@ -219,8 +224,8 @@ def refresh(
         days = _all_days(session, tz, now)
         # Without a state, pages compute from the rows until the last span is stored.
         session.execute(delete(MetricRollup))
-        session.execute(delete(MetricDayCount))
-        session.execute(delete(MetricDayValues))
+        for model in (MetricDayCount, MetricDayValues, MetricMonthCount, MetricMonthValues):
+            session.execute(delete(model))
     else:
         assert current is not None
         days = sorted(changed_days(session, current.refreshed_at - MARGIN, tz))
@@ -235,6 +240,8 @@ def refresh(
             _lock(session, True)
         if progress is not None:
             progress(done, len(days))
+    for month in sorted({d.replace(day=1) for d in days}):
+        _store_month(session, month)
     _save_state(session, tz, target, now)
     session.commit()
     seconds = (datetime.now(UTC) - started).total_seconds()
@@ -286,6 +293,30 @@ def _store(session: Session, start: date, end: date, tallies: dict[date, Tally])
         session.execute(insert(MetricDayValues), values)
 
 
+def _store_month(session: Session, month: date) -> None:
+    """A month's rows: the sums of its days' rows."""
+    after = next_bucket(month, "month")
+    c, v = MetricDayCount, MetricDayValues
+    for model in (MetricMonthCount, MetricMonthValues):
+        session.execute(delete(model).where(model.month == month))
+    counts = (
+        select(literal(month, Date), c.figure, c.key, func.sum(c.n))
+        .where(c.day >= month, c.day < after)
+        .group_by(c.figure, c.key)
+    )
+    session.execute(insert(MetricMonthCount).from_select(["month", "figure", "key", "n"], counts))
+    values = (
+        select(
+            literal(month, Date), v.measure, v.bin, func.sum(v.n), func.min(v.lo), func.max(v.hi)
+        )
+        .where(v.day >= month, v.day < after)
+        .group_by(v.measure, v.bin)
+    )
+    session.execute(
+        insert(MetricMonthValues).from_select(["month", "measure", "bin", "n", "lo", "hi"], values)
+    )
+
+
 def _save_state(session: Session, tz: str, target: timedelta, now: datetime) -> None:
     # Core statements: the ORM's copy of the row (read by ``state``) may be stale.
     session.execute(delete(MetricRollup))
@@ -327,32 +358,89 @@ def _bucket_of_day(day: date, period: Period) -> date:
 
 
 def _read(session: Session, period: Period, *, exclude: set[date]) -> dict[date, Tally]:
+    """The stored figures of ``period`` per bucket, less the ``exclude`` days: by month
+    where a bucket is a whole month with no day excluded, by day elsewhere."""
     name = dialect(session)
+    months = _whole_months(period, exclude) if period.grouping == "month" else []
     out: dict[date, Tally] = {}
-    counts_bucket = _day_bucket(MetricDayCount.day, period.grouping, name)
-    counts = (
-        select(counts_bucket, MetricDayCount.figure, MetricDayCount.key, func.sum(MetricDayCount.n))
-        .where(*_days_of(MetricDayCount.day, period, exclude))
-        .group_by(counts_bucket, MetricDayCount.figure, MetricDayCount.key)
-    )
-    for bucket, figure, key, n in session.execute(counts):
-        out.setdefault(as_date(bucket), Tally()).counts[(figure, key)] += int(n)
-    values_bucket = _day_bucket(MetricDayValues.day, period.grouping, name)
-    v = MetricDayValues
-    values = (
-        select(values_bucket, v.measure, v.bin, func.sum(v.n), func.min(v.lo), func.max(v.hi))
-        .where(*_days_of(v.day, period, exclude))
-        .group_by(values_bucket, v.measure, v.bin)
-    )
-    # One row per (bucket, measure, bin): each bin is new to its tally.
-    for bucket, measure, index, n, lo, hi in session.execute(values):
-        bins = out.setdefault(as_date(bucket), Tally()).values.setdefault(measure, {})
-        bins[int(index)] = Bin(int(n), float(lo), float(hi))
+    dc, dv = MetricDayCount, MetricDayValues
+    counts_bucket = _day_bucket(dc.day, period.grouping, name)
+    counts_where = _days_of(dc.day, period, exclude, months)
+    _read_counts(session, out, counts_bucket, dc.figure, dc.key, dc.n, counts_where)
+    values_bucket = _day_bucket(dv.day, period.grouping, name)
+    _read_values(session, out, values_bucket, dv, _days_of(dv.day, period, exclude, months))
+    if months:
+        mc, mv = MetricMonthCount, MetricMonthValues
+        _read_counts(session, out, mc.month, mc.figure, mc.key, mc.n, [mc.month.in_(months)])
+        _read_values(session, out, mv.month, mv, [mv.month.in_(months)])
     return out
 
 
-def _days_of(column: Any, period: Period, exclude: set[date]) -> list[ColumnElement[bool]]:
-    where = [column >= period.start, column < period.end]
+def _whole_months(period: Period, exclude: set[date]) -> list[date]:
+    """The calendar months inside ``period`` with none of the ``exclude`` days."""
+    out = []
+    month = period.start.replace(day=1)
+    while month < period.end:
+        after = next_bucket(month, "month")
+        whole = period.start <= month and after <= period.end
+        if whole and not any(month <= d < after for d in exclude):
+            out.append(month)
+        month = after
+    return out
+
+
+def _read_counts(
+    session: Session,
+    out: dict[date, Tally],
+    bucket: Any,
+    figure: Any,
+    key: Any,
+    n: Any,
+    where: list[ColumnElement[bool]],
+) -> None:
+    query = select(bucket, figure, key, func.sum(n)).where(*where).group_by(bucket, figure, key)
+    for found, f, k, total in session.execute(query):
+        out.setdefault(as_date(found), Tally()).counts[(f, k)] += int(total)
+
+
+def _read_values(
+    session: Session,
+    out: dict[date, Tally],
+    bucket: Any,
+    model: Any,
+    where: list[ColumnElement[bool]],
+) -> None:
+    query = (
+        select(
+            bucket,
+            model.measure,
+            model.bin,
+            func.sum(model.n),
+            func.min(model.lo),
+            func.max(model.hi),
+        )
+        .where(*where)
+        .group_by(bucket, model.measure, model.bin)
+    )
+    # A bucket is read from days or from its month, never both: each bin is new to it.
+    for found, measure, index, n, lo, hi in session.execute(query):
+        bins = out.setdefault(as_date(found), Tally()).values.setdefault(measure, {})
+        bins[int(index)] = Bin(int(n), float(lo), float(hi))
+
+
+def _days_of(
+    column: Any, period: Period, exclude: set[date], months: list[date]
+) -> list[ColumnElement[bool]]:
+    """The days of ``period`` but the ``exclude`` days and the days of ``months``, as
+    ranges (the primary key's order: the edges of a year are read, not the year)."""
+    ranges, cursor = [], period.start
+    for month in months:
+        if cursor < month:
+            ranges.append((cursor, month))
+        cursor = next_bucket(month, "month")
+    if cursor < period.end:
+        ranges.append((cursor, period.end))
+    where = [or_(false(), *(and_(column >= a, column < b) for a, b in ranges))]
     if exclude:
         where.append(column.not_in(sorted(exclude)))
     return where

@@ -14,9 +14,17 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ivr.metrics import Period, build_dashboard, rollup
+from ivr.metrics import Dashboard, Period, build_dashboard, rollup
 from ivr.metrics.tally import GROWTH, Tally, bin_of
-from models import Database, MetricDayCount, Report, ReportChange, migrate
+from models import (
+    Database,
+    MetricDayCount,
+    MetricMonthCount,
+    MetricMonthValues,
+    Report,
+    ReportChange,
+    migrate,
+)
 from tests.conftest import fresh_postgres
 from tests.metrics import handbuilt
 from tests.metrics.builder import DataSet, utc
@@ -177,6 +185,31 @@ def _unreviewed_urgent_report(session: Session) -> int:
     ).first()
     assert found is not None
     return int(found)
+
+
+@pytest.mark.parametrize("grouping", ["month", "week", "day"])
+def test_whole_months_read_from_the_month_rows_give_the_same_figures(
+    db: Database, grouping: str
+) -> None:
+    # December 2025 and January 2026 are whole months of this range: with the rollup they
+    # are read from metric_month_*, the edges (29-30 November, 1 February) from the days.
+    period = Period(date(2025, 11, 29), date(2026, 2, 2), TZ, grouping)
+    from_rows = dashboard_of(db, period)
+    refresh(db, datetime.now(UTC) + timedelta(days=1))
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(MetricMonthCount)) > 0
+        assert session.scalar(select(func.count()).select_from(MetricMonthValues)) > 0
+    from_rollup = dashboard_of(db, period)
+    assert from_rollup.summary == from_rows.summary
+    assert from_rollup.series == from_rows.series
+    assert from_rollup.funnel == from_rows.funnel
+    assert from_rollup.breakdowns == from_rows.breakdowns
+    assert from_rollup.operators == from_rows.operators
+
+
+def dashboard_of(db: Database, period: Period) -> Dashboard:
+    with db.session() as session:
+        return build_dashboard(session, period, urgent_target=TARGET, now=utc(2026, 1, 12))
 
 
 def test_another_time_zone_is_computed_from_the_rows_and_rebuilds(db: Database) -> None:
