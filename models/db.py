@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import select
 import sqlite3
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -19,6 +21,23 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
         cur.close()
 
 
+def _drop_if_closed_by_server(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+    """A pre-ping without a round trip, at every checkout of a PostgreSQL connection.
+
+    A server that closed a connection (a restart, a terminated backend) sent its goodbye
+    first or closed the socket: either way the socket is readable. An idle, healthy
+    connection never is (nothing here LISTENs). The pool replaces a connection found so.
+    """
+    try:
+        fileno = dbapi_conn.fileno()
+    except Exception as exc:  # the driver knows it lost the connection
+        raise DisconnectionError("this pooled connection is closed") from exc
+    poller = select.poll()
+    poller.register(fileno, select.POLLIN)
+    if poller.poll(0):
+        raise DisconnectionError("the server closed this pooled connection")
+
+
 class Database:
     """Owns the engine and the ``sessionmaker`` for one database URL.
 
@@ -28,7 +47,7 @@ class Database:
     def __init__(self, url: str, **engine_options: Any) -> None:
         self.url = url
         # hide_parameters: SQL errors and logs never carry the values (they may be personal).
-        options: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True, **engine_options}
+        options: dict[str, Any] = {"hide_parameters": True, **engine_options}
         if url.startswith("sqlite"):
             options.pop("pool_size", None)
         elif url.startswith("postgresql"):
@@ -41,6 +60,9 @@ class Database:
         self.engine: Engine = create_engine(url, **options)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
+        elif self.engine.dialect.name == "postgresql" and not options.get("pool_pre_ping"):
+            # pool_pre_ping's SELECT was a round trip per checkout: one per webhook.
+            event.listen(self.engine, "checkout", _drop_if_closed_by_server)
         self.sessionmaker: sessionmaker[Session] = sessionmaker(self.engine, expire_on_commit=False)
 
     def session(self) -> Session:

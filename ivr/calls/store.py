@@ -9,8 +9,10 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,6 +25,17 @@ from transcripts import Transcript as TranscriptResult
 REFERENCE_DIGITS = 8
 # A recording's status only moves forward: a late "in-progress" never undoes "completed".
 _RECORDING_RANK = {"in-progress": 0, "processing": 1, "completed": 2, "absent": 2, "failed": 2}
+# Built once: every webhook runs them, and building the lookup anew was a quarter of
+# its CPU in the web process (py-spy, bench/webhook_load.py).
+_CALL_BY_SID = select(Call).where(Call.call_sid == bindparam("call_sid"))
+_RECORDING_BY_SID = select(Recording).where(Recording.recording_sid == bindparam("recording_sid"))
+# Events are only ever appended: a Core INSERT skips the unit of work's bookkeeping.
+# RETURNING makes several rows one INSERT ... VALUES (SQLAlchemy's "insertmanyvalues"),
+# where psycopg's executemany costs a pipeline round of its own.
+_EVENTS = cast(Table, CallEvent.__table__)
+_INSERT_EVENTS = insert(_EVENTS).returning(_EVENTS.c.id)
+_EVENT_FIELDS = dict.fromkeys(("node", "prompt", "input", "outcome", "detail"))
+M = TypeVar("M", Call, Recording)
 
 
 def new_reference_number() -> str:
@@ -34,7 +47,18 @@ def new_reference_number() -> str:
 
 def find_call(session: Session, call_sid: str) -> Call | None:
     """The call with this CallSid, if known."""
-    return session.scalar(select(Call).where(Call.call_sid == call_sid))
+    return session.scalar(_CALL_BY_SID, {"call_sid": call_sid})
+
+
+def _insert_new(session: Session, model: type[M], values: dict[str, Any]) -> M | None:
+    """INSERT the row unless a unique key is taken (then None): ON CONFLICT DO NOTHING.
+
+    One statement where a SAVEPOINT around a plain INSERT costs three, and a conflict
+    (a concurrent first webhook) waits for the other transaction as the INSERT would.
+    """
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(model).values(values).on_conflict_do_nothing()
+    return session.scalars(statement.returning(model)).one_or_none()
 
 
 def get_or_create_call(
@@ -58,31 +82,28 @@ def get_or_create_call(
     if call is not None:
         return call, False
     number = caller()
+    values: dict[str, Any] = {
+        "call_sid": call_sid,
+        "account_sid": account_sid,
+        "from_enc": cipher.encrypt_text(number.e164) if number.e164 else None,
+        "from_hash": cipher.keyed_hash(number.e164) if number.e164 else None,
+        "from_withheld": number.withheld,
+        "to_number": to_number,
+        "caller_country": number.country,
+        "caller_region": number.region,
+        "status": "ringing",
+        "started_at": now,
+        "flow_name": flow_name,
+        "flow_state": {},
+    }
     for _ in range(5):
-        call = Call(
-            call_sid=call_sid,
-            account_sid=account_sid,
-            reference_number=new_reference_number(),
-            from_enc=cipher.encrypt_text(number.e164) if number.e164 else None,
-            from_hash=cipher.keyed_hash(number.e164) if number.e164 else None,
-            from_withheld=number.withheld,
-            to_number=to_number,
-            caller_country=number.country,
-            caller_region=number.region,
-            status="ringing",
-            started_at=now,
-            flow_name=flow_name,
-            flow_state={},
-        )
-        try:
-            with session.begin_nested():
-                session.add(call)
-        except IntegrityError:
-            existing = find_call(session, call_sid)
-            if existing is not None:
-                return existing, False
-            continue  # the reference number was taken: draw another
-        return call, True
+        call = _insert_new(session, Call, {**values, "reference_number": new_reference_number()})
+        if call is not None:
+            return call, True
+        existing = find_call(session, call_sid)
+        if existing is not None:
+            return existing, False
+        # Neither ours nor anybody's: the reference number was taken, draw another.
     raise RuntimeError("could not allocate a unique reference number")
 
 
@@ -116,20 +137,32 @@ def save_state(call: Call, state: CallState, cipher: DataCipher) -> None:
     call.transfer = variables.get("transfer")
 
 
+def _insert_events(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Write CallEvents now, in order (their ids order a call's path).
+
+    ``call.events``, if already loaded in this session, does not see them.
+    """
+    if rows:
+        # session.connection(): no autoflush, the call's own changes go at the commit.
+        # Every row names every column, as one statement needs.
+        session.connection().execute(_INSERT_EVENTS, [_EVENT_FIELDS | row for row in rows])
+
+
 def add_flow_events(session: Session, call: Call, events: Iterable[StepEvent]) -> None:
     """Log the engine's steps as CallEvents."""
-    for ev in events:
-        session.add(
-            CallEvent(
-                call=call,
-                kind="ivr",
-                node=ev.node,
-                prompt=ev.prompt,
-                input=ev.input,
-                outcome=ev.outcome,
-                at=ev.at,
-            )
-        )
+    rows = [
+        {
+            "call_id": call.id,
+            "kind": "ivr",
+            "node": ev.node,
+            "prompt": ev.prompt,
+            "input": ev.input,
+            "outcome": ev.outcome,
+            "at": ev.at,
+        }
+        for ev in events
+    ]
+    _insert_events(session, rows)
 
 
 def add_event(
@@ -143,7 +176,8 @@ def add_event(
     detail: str | None = None,
 ) -> None:
     """Log a webhook that is not a flow step (status, recording, replay, fallback)."""
-    session.add(CallEvent(call=call, kind=kind, node=node, outcome=outcome, detail=detail, at=at))
+    row = {"call_id": call.id, "kind": kind, "node": node, "outcome": outcome, "detail": detail}
+    _insert_events(session, [row | {"at": at}])
 
 
 def upsert_recording(
@@ -161,18 +195,21 @@ def upsert_recording(
     Callbacks may repeat or arrive out of order: fields only fill in, and the status
     only moves forward.
     """
-    recording = session.scalar(select(Recording).where(Recording.recording_sid == recording_sid))
-    created = False
+    by_sid = {"recording_sid": recording_sid}
+    recording = session.scalar(_RECORDING_BY_SID, by_sid)
     if recording is None:
-        recording = Recording(call_id=call.id, recording_sid=recording_sid, status=status)
-        try:
-            with session.begin_nested():
-                session.add(recording)
-            created = True
-        except IntegrityError:
-            recording = session.scalars(
-                select(Recording).where(Recording.recording_sid == recording_sid)
-            ).one()
+        values = {
+            "call_id": call.id,
+            "recording_sid": recording_sid,
+            "status": status,
+            "url": url,
+            "duration_s": duration_s,
+            "ended_with": ended_with,
+        }
+        recording = _insert_new(session, Recording, values)
+        if recording is not None:
+            return recording, True
+        recording = session.scalars(_RECORDING_BY_SID, by_sid).one()  # filed meanwhile
     before = (recording.url, recording.duration_s, recording.status, recording.ended_with)
     recording.url = recording.url or url
     recording.duration_s = recording.duration_s if duration_s is None else duration_s
@@ -180,7 +217,7 @@ def upsert_recording(
     if _RECORDING_RANK.get(status, 0) > _RECORDING_RANK.get(recording.status, 0):
         recording.status = status
     after = (recording.url, recording.duration_s, recording.status, recording.ended_with)
-    return recording, created or before != after
+    return recording, before != after
 
 
 def save_transcript(

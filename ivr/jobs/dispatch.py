@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+from flask import has_request_context
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, Retry
@@ -36,8 +39,52 @@ def queues(connection: Redis) -> dict[str, Queue]:
     }
 
 
+class RelayThread:
+    """Relays, from a thread of its own, the messages that requests committed.
+
+    A webhook then answers without waiting for the claim and Redis. Its messages were
+    committed with it: if this process dies before relaying them, the sweep does.
+    """
+
+    def __init__(self, relay: Callable[[list[int]], None]) -> None:
+        self.relay = relay
+        self._queue: queue.SimpleQueue[list[int] | None] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def put(self, ids: list[int]) -> None:
+        """Relay ``ids`` soon."""
+        self._queue.put(ids)
+        # Started on first use, so that a process forked after the app was built
+        # (gunicorn --preload) gets a thread of its own.
+        if self._thread is None or not self._thread.is_alive():
+            with self._lock:
+                if self._thread is None or not self._thread.is_alive():
+                    self._thread = threading.Thread(
+                        target=self._run, name="outbox-relay", daemon=True
+                    )
+                    self._thread.start()
+
+    def _run(self) -> None:
+        while (ids := self._queue.get()) is not None:
+            try:
+                self.relay(ids)
+            except Exception as exc:  # the sweep relays what this missed
+                log.warning("outbox relay failed (%s): left to the sweep", type(exc).__name__)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Relay what was handed over, then end the thread."""
+        if self._thread is not None and self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join(timeout)
+
+
 class RqDispatcher:
-    """Relays messages to rq; while Redis is down it backs off and leaves them to the sweep."""
+    """Relays messages to rq; while Redis is down it backs off and leaves them to the sweep.
+
+    Messages committed by a web request are relayed by a :class:`RelayThread`, after the
+    answer; jobs and the sweep relay theirs at once (an rq work horse exits after its job).
+    """
 
     def __init__(self, database: Database, redis_url: str, *, stale_after: timedelta) -> None:
         self.database = database
@@ -45,8 +92,16 @@ class RqDispatcher:
         self.queues = queues(self.connection)
         self.stale_after = stale_after
         self._down_until = 0.0
+        self.background = RelayThread(self.relay_all)
 
     def __call__(self, ids: list[int]) -> None:
+        if has_request_context():
+            self.background.put(ids)
+        else:
+            self.relay_all(ids)
+
+    def relay_all(self, ids: list[int]) -> None:
+        """Relay each message now, unless Redis failed in the last seconds."""
         if time.monotonic() < self._down_until:
             return
         try:
@@ -94,7 +149,8 @@ class RqDispatcher:
         return len(lost)
 
     def close(self) -> None:
-        """Release the Redis connections."""
+        """Relay what requests handed over, then release the Redis connections."""
+        self.background.stop()
         self.connection.close()
 
 

@@ -6,16 +6,29 @@ them, on SQLite and on PostgreSQL; the live tests play whole calls over HTTP.
 
 from __future__ import annotations
 
+import threading
+import time
 import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select, text
 
+from ivr.calls.numbers import parse_caller
+from ivr.calls.store import get_or_create_call
+from ivr.crypto import DataCipher
 from models import Call, CallEvent, Recording
-from tests.conftest import PUBLIC_BASE_URL, TwilioClient, app_config, call_params, running_app
+from tests.conftest import (
+    ACCOUNT_SID,
+    PUBLIC_BASE_URL,
+    TwilioClient,
+    app_config,
+    call_params,
+    running_app,
+)
 
 
 def next_path(twiml: str) -> str:
@@ -80,6 +93,56 @@ def test_repeated_voice_request_keeps_one_call(app: Flask, twilio: TwilioClient)
     with app.extensions["database"].session() as s:
         assert s.scalar(select(func.count()).select_from(Call)) >= 1
         assert s.scalar(select(func.count()).where(Call.call_sid == params["CallSid"])) == 1
+
+
+def test_first_webhooks_of_a_call_at_once_make_one_call(app: Flask) -> None:
+    """The second first webhook waits for the first one's row, then takes it."""
+    database = app.extensions["database"]
+    arguments: dict[str, Any] = {
+        "call_sid": call_params()["CallSid"],
+        "account_sid": ACCOUNT_SID,
+        "caller": lambda: parse_caller("+16135550142"),
+        "to_number": None,
+        "flow_name": "hotline",
+        "now": datetime.now(UTC),
+    }
+    second: list[tuple[int, bool]] = []
+
+    def second_request() -> None:
+        with database.session() as session:
+            call, created = get_or_create_call(session, cipher_of(app), **arguments)
+            second.append((call.id, created))
+            session.commit()
+
+    with database.session() as first:
+        call, created = get_or_create_call(first, cipher_of(app), **arguments)
+        thread = threading.Thread(target=second_request)
+        thread.start()
+        if database.engine.dialect.name == "postgresql":
+            wait_for_a_lock_wait(database.engine, thread)
+        first.commit()
+        thread.join()
+    assert created
+    assert second == [(call.id, False)]
+    with database.session() as s:
+        assert s.scalar(select(func.count()).where(Call.call_sid == arguments["call_sid"])) == 1
+
+
+def cipher_of(app: Flask) -> DataCipher:
+    cipher: DataCipher = app.extensions["cipher"]
+    return cipher
+
+
+def wait_for_a_lock_wait(engine: Engine, thread: threading.Thread) -> None:
+    """Until ``thread`` waits on a row lock (PostgreSQL), or ended."""
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+    )
+    with engine.connect() as observer:
+        while thread.is_alive() and not observer.execute(query).scalar():
+            observer.rollback()
+            time.sleep(0.01)
 
 
 def test_replayed_gather_changes_nothing(app: Flask, twilio: TwilioClient) -> None:
