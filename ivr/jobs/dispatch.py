@@ -132,21 +132,37 @@ class RqDispatcher:
             )
 
     def recover_lost(self, candidates: list[tuple[int, int]]) -> int:
-        """Relay again the messages whose job Redis no longer has (Redis restarted empty).
+        """Relay again the messages whose job no worker will ever run.
 
         ``candidates`` are (message id, attempts) of messages relayed a while ago and not
-        done; a job that still exists (queued, running, failed) is left to rq.
+        done. Their job is lost when Redis no longer has it (Redis restarted empty), or
+        when it is stranded: still ``queued`` but in no queue, because its worker took it
+        off the queue and died before starting it (rq dequeues with BLPOP). A job that is
+        waiting in its queue, running, scheduled for a retry or failed is left to rq.
         """
         lost = [
             message_id
             for message_id, attempts in candidates
-            if not Job.exists(f"outbox-{message_id}-{attempts}", connection=self.connection)
+            if self._lost(f"outbox-{message_id}-{attempts}")
         ]
         if lost:
-            log.warning("%d job(s) lost by Redis: relaying them again", len(lost))
+            log.warning("%d job(s) lost or stranded in Redis: relaying them again", len(lost))
             for message_id in lost:
                 self.relay(message_id, again=True)
         return len(lost)
+
+    def _lost(self, job_id: str) -> bool:
+        key = Job.key_for(job_id)
+        status, origin = self.connection.hmget(key, ["status", "origin"])
+        if status is None:
+            return not self.connection.exists(key)
+        if status not in (b"queued", "queued") or origin is None:
+            return False
+        queue = self.queues.get(origin.decode() if isinstance(origin, bytes) else origin)
+        if queue is None or self.connection.lpos(queue.key, job_id) is not None:
+            return False
+        self.connection.delete(key)  # in no queue: nothing can run it; its copy will
+        return True
 
     def close(self) -> None:
         """Relay what requests handed over, then release the Redis connections."""

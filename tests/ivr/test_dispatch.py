@@ -1,0 +1,81 @@
+"""The sweep's recovery of jobs no worker will run, against a private redis-server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from redis import Redis
+from sqlalchemy import select
+
+from ivr.jobs.dispatch import RqDispatcher
+from ivr.jobs.outbox import schedule
+from models import Database, OutboxMessage, migrate
+from tests.live import free_port, redis_server
+
+pytestmark = pytest.mark.live
+
+
+@pytest.fixture
+def dispatcher(tmp_path: Path) -> Iterator[tuple[RqDispatcher, Database, Redis]]:
+    url = f"sqlite:///{tmp_path / 'hotline.db'}"
+    migrate.upgrade(url)
+    database = Database(url)
+    port = free_port()
+    with redis_server(port, tmp_path):
+        redis_url = f"redis://127.0.0.1:{port}/0"
+        dispatch = RqDispatcher(database, redis_url, stale_after=timedelta(minutes=30))
+        connection = Redis.from_url(redis_url)
+        try:
+            yield dispatch, database, connection
+        finally:
+            connection.close()
+            dispatch.close()
+            database.dispose()
+
+
+def _relayed(database: Database, dispatch: RqDispatcher, task: str) -> OutboxMessage:
+    with database.session() as session, session.begin():
+        schedule(session, task, 1, queue="normal")
+    with database.session() as session:
+        message = session.scalars(select(OutboxMessage).where(OutboxMessage.task == task)).one()
+    dispatch.relay_all([message.id])
+    with database.session() as session:
+        relayed = session.get(OutboxMessage, message.id)
+        assert relayed is not None and relayed.attempts == 1
+        return relayed
+
+
+def test_a_job_taken_off_its_queue_by_a_worker_that_died_is_relayed_again(
+    dispatcher: tuple[RqDispatcher, Database, Redis],
+) -> None:
+    dispatch, database, redis = dispatcher
+    waiting = _relayed(database, dispatch, "refresh_report")
+    stranded = _relayed(database, dispatch, "fetch_recording")
+    queue = dispatch.queues["normal"].key
+    # A worker BLPOPs the second job and is SIGKILLed before marking it started.
+    assert redis.lrem(queue, 0, f"outbox-{stranded.id}-1") == 1
+    candidates = [(waiting.id, 1), (stranded.id, 1)]
+    assert dispatch.recover_lost(candidates) == 1
+    with database.session() as session:
+        again = session.get(OutboxMessage, stranded.id)
+        untouched = session.get(OutboxMessage, waiting.id)
+        assert again is not None and again.attempts == 2
+        assert untouched is not None and untouched.attempts == 1
+    ids = [raw.decode() for raw in redis.lrange(queue, 0, -1)]
+    assert ids == [f"outbox-{waiting.id}-1", f"outbox-{stranded.id}-2"]
+    assert not redis.exists(f"rq:job:outbox-{stranded.id}-1")  # the stranded copy is gone
+    # Nothing more to recover: the new job waits in its queue.
+    assert dispatch.recover_lost([(waiting.id, 1), (stranded.id, 2)]) == 0
+
+
+def test_a_job_redis_lost_is_relayed_again(
+    dispatcher: tuple[RqDispatcher, Database, Redis],
+) -> None:
+    dispatch, database, redis = dispatcher
+    message = _relayed(database, dispatch, "refresh_report")
+    redis.flushdb()  # Redis restarted without its data
+    assert dispatch.recover_lost([(message.id, 1)]) == 1
+    assert redis.exists(f"rq:job:outbox-{message.id}-2")
