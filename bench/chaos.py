@@ -26,6 +26,7 @@ Run: ``.venv/bin/python -m bench.chaos`` (2,000 calls, ~20 min);
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import signal
@@ -42,6 +43,7 @@ from bench.chaos_checks import CallRecord, ChaosResult, check, print_result, red
 from bench.common import (
     BIN,
     Stack,
+    Terminated,
     app_environment,
     interruptible,
     machine_line,
@@ -50,7 +52,7 @@ from bench.common import (
     stop_group,
     wait_for,
 )
-from bench.memory import group_members
+from bench.memory import _processes
 from bench.postgres import PrivatePostgres, private_postgres
 from ivr.simulator import CallScript, Faults, tone_wav
 
@@ -140,8 +142,11 @@ class Supervisor(threading.Thread):
             stop_group(worker)
 
 
-def restart_redis(bench: Stack, timeline: Timeline, down_s: float = 3.0) -> None:
-    """SIGKILL the private Redis, then start a new, empty one on the same port."""
+def restart_redis(
+    bench: Stack, timeline: Timeline, cancel: threading.Event, down_s: float = 3.0
+) -> None:
+    """SIGKILL the private Redis, then start a new, empty one on the same port (unless the
+    run is being torn down meanwhile: a Redis started then would outlive it)."""
     process = bench.redis.process
     if process is None:
         raise RuntimeError("the chaos run needs a private Redis")
@@ -149,7 +154,8 @@ def restart_redis(bench: Stack, timeline: Timeline, down_s: float = 3.0) -> None
     timeline.mark("redis killed")
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
-    time.sleep(down_s)
+    if cancel.wait(down_s):
+        return
     replacement = spawn(argv, os.environ, bench.tmp / "redis-restarted.log")
     object.__setattr__(bench.redis, "process", replacement)
     wait_for(lambda: _ping(bench), 60, "Redis restarted")
@@ -161,11 +167,11 @@ def _stop_redis(bench: Stack) -> None:
         stop_group(bench.redis.process)
 
 
-def _dump_when_up(bench: Stack) -> list[bytes]:
+def _dump_when_up(bench: Stack, cancel: threading.Event) -> list[bytes]:
     """The Redis dump, once Redis answers: on a fast run the calls can reach this point
     while the Redis killed earlier is still coming back."""
-    wait_for(lambda: _ping(bench), 120, "Redis up for the dump")
-    return redis_dump(bench)
+    wait_for(lambda: cancel.is_set() or _ping(bench), 120, "Redis up for the dump")
+    return [] if cancel.is_set() else redis_dump(bench)
 
 
 def _ping(bench: Stack) -> bool:
@@ -178,31 +184,49 @@ def _ping(bench: Stack) -> bool:
         connection.close()
 
 
-def kill_worker_mid_job(bench: Stack, supervisor: Supervisor, timeline: Timeline, how: str) -> None:
-    """Wait for a work horse (a job running), then SIGKILL the worker with it, or it alone."""
-    wait_for(lambda: _a_horse(bench), 120, "an rq job in progress", interval=0.02)
-    with supervisor.lock:  # the supervisor must not swap workers under our feet
-        found = _a_horse(bench)
-        if found is None:
-            timeline.notes.append("no job in progress at the moment of the kill: none killed")
-            return
-        worker_pid, horse_pid = found
-        job = _started_job_ids(bench)
-        timeline.mark("worker killed")
-        if how == "horse":
-            os.kill(horse_pid, signal.SIGKILL)
-        else:
+def kill_worker_mid_job(
+    bench: Stack, supervisor: Supervisor, timeline: Timeline, how: str, cancel: threading.Event
+) -> None:
+    """Wait for a work horse (a job running), then SIGKILL the worker with it, or it alone.
+
+    A job can end between seeing its horse and the kill: then wait for the next one."""
+    deadline = time.monotonic() + 120
+    while not cancel.is_set():
+        left = deadline - time.monotonic()
+        wait_for(lambda: cancel.is_set() or _a_horse(bench), left, "a job", interval=0.02)
+        with supervisor.lock:  # the supervisor must not swap workers under our feet
+            found = None if cancel.is_set() else _a_horse(bench)
+            if found is not None and _sigkill(*found, how):
+                timeline.mark("worker killed")
+                job = ", ".join(_started_job_ids(bench)) or "a job"
+                what = "work horse" if how == "horse" else "rq worker and work horse"
+                timeline.notes.append(f"SIGKILL {what} {found[1]} during {job}")
+                return
+
+
+def _sigkill(worker_pid: int, horse_pid: int, how: str) -> bool:
+    """SIGKILL the horse (and its worker's group); False if the horse was already gone."""
+    try:
+        os.kill(horse_pid, signal.SIGKILL)
+    except ProcessLookupError:
+        return False
+    if how != "horse":
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(worker_pid, signal.SIGKILL)
-        timeline.notes.append(
-            f"SIGKILL {'work horse' if how == 'horse' else 'rq worker and work horse'} "
-            f"during {', '.join(job) or 'a job'}"
-        )
+    return True
 
 
 def _a_horse(bench: Stack) -> tuple[int, int] | None:
+    """(worker, work horse) of a job running now. rq forks a horse per job, which leaves
+    the worker's group (``os.setpgrp()``); the child left in the group is rq's scheduler."""
+    processes = _processes()
     for worker in bench.workers:
-        horses = [pid for pid in group_members(worker.pid) if pid != worker.pid]
-        if horses and worker.poll() is None:
+        if worker.poll() is not None:
+            continue
+        horses = [
+            pid for pid, (ppid, pgrp) in processes.items() if ppid == worker.pid and pgrp == pid
+        ]
+        if horses:
             return worker.pid, horses[0]
     return None
 
@@ -224,8 +248,10 @@ def _started_job_ids(bench: Stack) -> list[str]:
         connection.close()
 
 
-def restart_postgres(pg: PrivatePostgres, timeline: Timeline) -> None:
+def restart_postgres(pg: PrivatePostgres, timeline: Timeline, cancel: threading.Event) -> None:
     """``pg_ctl stop -m fast`` then start: every connection of the app is cut."""
+    if cancel.is_set():
+        return
     timeline.mark("postgres stopping")
     pg.restart()
     timeline.mark("postgres back")
@@ -244,9 +270,10 @@ def place(
     records: list[CallRecord] = []
     lock = threading.Lock()
     counter = iter(range(len(planned)))
+    stopping = threading.Event()
 
     def caller() -> None:
-        while True:
+        while not stopping.is_set():
             with lock:
                 index = next(counter, None)
             if index is None:
@@ -261,8 +288,12 @@ def place(
             at_fraction(done)
 
     with ThreadPoolExecutor(concurrency, thread_name_prefix="chaos-caller") as pool:
-        for future in [pool.submit(caller) for _ in range(concurrency)]:
-            future.result()
+        try:
+            for future in [pool.submit(caller) for _ in range(concurrency)]:
+                future.result()
+        except BaseException:  # SIGTERM (``Terminated``): finish the calls in flight only
+            stopping.set()
+            raise
     return records
 
 
@@ -273,14 +304,16 @@ def fault_schedule(
     timeline: Timeline,
     calls: int,
     how: str,
+    cancel: threading.Event,
 ) -> tuple[Callable[[int], None], list[threading.Thread], list[list[bytes]]]:
-    """What to break when, as a callback of the number of calls placed so far."""
+    """What to break when, as a callback of the number of calls placed so far; a fault
+    not started yet does nothing once ``cancel`` is set (the run is being torn down)."""
     dumps: list[list[bytes]] = []
     actions: list[tuple[float, Callable[[], None]]] = [
-        (0.25, lambda: restart_redis(bench, timeline)),
-        (0.50, lambda: kill_worker_mid_job(bench, supervisor, timeline, how)),
-        (0.60, lambda: dumps.append(_dump_when_up(bench))),
-        (0.75, lambda: restart_postgres(pg, timeline)),
+        (0.25, lambda: restart_redis(bench, timeline, cancel)),
+        (0.50, lambda: kill_worker_mid_job(bench, supervisor, timeline, how, cancel)),
+        (0.60, lambda: dumps.append(_dump_when_up(bench, cancel))),
+        (0.75, lambda: restart_postgres(pg, timeline, cancel)),
     ]
     fired: set[int] = set()
     threads: list[threading.Thread] = []
@@ -289,12 +322,12 @@ def fault_schedule(
     def at_fraction(done: int) -> None:
         for index, (fraction, action) in enumerate(actions):
             with lock:
-                if index in fired or done < max(1, int(fraction * calls)):
+                if cancel.is_set() or index in fired or done < max(1, int(fraction * calls)):
                     continue
                 fired.add(index)
-            thread = threading.Thread(target=action, name=f"fault-{index}")
-            thread.start()
-            threads.append(thread)
+                thread = threading.Thread(target=action, name=f"fault-{index}")
+                threads.append(thread)
+                thread.start()
 
     return at_fraction, threads, dumps
 
@@ -312,7 +345,9 @@ def run_chaos(
     """Run the chaos scenario with ``calls`` calls and return what it found."""
     planned = plan_calls(calls, seed)
     timeline = Timeline()
+    cancel = threading.Event()
     with ExitStack() as stop:
+        stop.enter_context(interruptible())  # SIGTERM: the teardown below runs, in order
         pg = stop.enter_context(private_postgres())
         holder: list[Stack] = []
         # After the stack is down: the Redis started by restart_redis is not the stack's.
@@ -330,7 +365,11 @@ def run_chaos(
         supervisor = Supervisor(bench)
         supervisor.start()
         stop.callback(supervisor.stop)
-        at_fraction, threads, dumps = fault_schedule(bench, pg, supervisor, timeline, calls, kill)
+        at_fraction, threads, dumps = fault_schedule(
+            bench, pg, supervisor, timeline, calls, kill, cancel
+        )
+        # First at teardown: no fault may restart Redis or PostgreSQL behind the cleanup.
+        stop.callback(_cancel_faults, cancel, threads)
         timeline.mark("start")
         records = place(bench, planned, concurrency, at_fraction)
         timeline.mark("calls placed")
@@ -341,6 +380,12 @@ def run_chaos(
         result.notes.append(f"rq workers restarted by the supervisor: {supervisor.restarts}")
         return result
     raise AssertionError("unreachable")  # ExitStack does not swallow exceptions
+
+
+def _cancel_faults(cancel: threading.Event, threads: list[threading.Thread]) -> None:
+    cancel.set()
+    for thread in list(threads):
+        thread.join(timeout=180)  # a PostgreSQL restart under way: pg_ctl's own bounds
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -355,7 +400,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     print(machine_line())
     started = time.monotonic()
-    with interruptible():
+    try:
         result = run_chaos(
             args.calls,
             concurrency=args.concurrency,
@@ -365,6 +410,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             settle_s=args.settle,
             keep=args.keep,
         )
+    except Terminated as stopped:
+        print(f"stopped by {stopped}: everything it started is stopped", file=sys.stderr)
+        return 128 + stopped.signum
     print_result(result)
     print(f"\nwall time {time.monotonic() - started:.0f} s")
     return 0 if not result.problems else 1

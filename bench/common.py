@@ -23,6 +23,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager, suppress
@@ -40,6 +41,7 @@ from rq.serializers import JSONSerializer
 from sqlalchemy.engine import make_url
 from tqdm import tqdm  # type: ignore[import-untyped]
 
+from bench.memory import family
 from ivr.config import SETTINGS
 from ivr.crypto import generate_key
 from ivr.simulator import TwilioSimulator
@@ -86,7 +88,9 @@ def spawn(argv: Sequence[str], env: Mapping[str, str], log_path: Path) -> subpro
 
 
 def stop_group(process: subprocess.Popen[bytes], timeout: float = 15.0) -> None:
-    """SIGTERM the process group, SIGKILL it if it lingers; leave no member behind."""
+    """SIGTERM the process group, SIGKILL it if it lingers; leave no member behind, nor a
+    descendant that left the group (rq's work horses: ``os.setpgrp()`` after the fork)."""
+    strays = family(process.pid)
     try:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
@@ -95,9 +99,12 @@ def stop_group(process: subprocess.Popen[bytes], timeout: float = 15.0) -> None:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=timeout)
-        os.killpg(process.pid, signal.SIGKILL)  # an orphaned member (a work horse)
+        os.killpg(process.pid, signal.SIGKILL)  # an orphaned member
     except ProcessLookupError:
         pass
+    for pid in strays:  # a work horse outlives its SIGKILLed worker
+        with suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
     if process in _started:
         _started.remove(process)
 
@@ -109,19 +116,64 @@ def _kill_leftovers() -> None:
             os.killpg(process.pid, signal.SIGKILL)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, SIGINT or SIGHUP reached the harness while a stack was running."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(f"signal {signal.Signals(signum).name}")
+        self.signum = signum
+
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+_interruptible_depth = 0
+
+
 @contextmanager
 def interruptible() -> Iterator[None]:
-    """SIGTERM and SIGHUP raise KeyboardInterrupt, so every ``with`` block cleans up."""
+    """While inside, SIGTERM, SIGINT and SIGHUP raise ``Terminated`` in the main thread.
+
+    Without this, SIGTERM (CI cancelling a job, ``timeout``) kills the harness at once and
+    its children, each in a session of its own, keep running: no ``finally`` runs. With
+    it, the first signal SIGTERMs every process group the harness started (so they stop
+    in parallel) and raises, so every ``with`` block unwinds and cleans up; later signals
+    are ignored until the outermost block exits (a second Ctrl-C must not cut the
+    cleanup short). Blocks nest: the outermost installs the handlers and restores the
+    previous ones (pytest's, the default) when it exits. Python runs signal handlers in
+    the main thread only: from another thread this does nothing.
+    """
+    global _interruptible_depth
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    if _interruptible_depth:
+        _interruptible_depth += 1
+        try:
+            yield
+        finally:
+            _interruptible_depth -= 1
+        return
+    received: list[int] = []
 
     def handler(signum: int, _frame: FrameType | None) -> None:
-        raise KeyboardInterrupt(f"signal {signum}")
+        received.append(signum)
+        if len(received) == 1:
+            _terminate_started()
+            raise Terminated(signum)
 
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    previous = {sig: signal.signal(sig, handler) for sig in STOP_SIGNALS}
+    _interruptible_depth = 1
     try:
         yield
     finally:
+        _interruptible_depth = 0
         for sig, old in previous.items():
-            signal.signal(sig, old)
+            signal.signal(sig, signal.SIG_DFL if old is None else old)
+
+
+def _terminate_started() -> None:
+    for process in list(_started):
+        with suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGTERM)
 
 
 def wait_for(predicate: Callable[[], T], timeout: float, what: str, interval: float = 0.1) -> T:
@@ -438,12 +490,14 @@ def stack(
     machine's, or ``BENCH_POSTGRES_URL``).
 
     The temporary folder (logs, encrypted recordings, spool) is removed after a clean run
-    and kept, with its path printed, after a failure or when ``keep`` is set.
+    and kept, with its path printed, after a failure or when ``keep`` is set. SIGTERM,
+    SIGINT and SIGHUP stop the stack too (``interruptible``).
     """
     tmp = Path(tempfile.mkdtemp(prefix="hotline-bench-"))
     failed = False
     try:
         with ExitStack() as stop:
+            stop.enter_context(interruptible())  # exited last: after everything is stopped
             database_url = stop.enter_context(postgres_database(admin_url=admin_url))
             redis = stop.enter_context(redis_instance(tmp, redis_url))
             web_port, api_port = free_port(), free_port()

@@ -18,7 +18,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.common import free_port
+from bench.common import free_port, interruptible
 
 PG_BIN = Path(os.environ.get("BENCH_PG_BIN", "/usr/lib/postgresql/15/bin"))
 
@@ -70,21 +70,26 @@ class PrivatePostgres:
 
 @contextmanager
 def private_postgres() -> Iterator[PrivatePostgres]:
-    """initdb a new cluster, start it on a free port; stop it and remove it afterwards."""
-    root = Path(tempfile.mkdtemp(prefix="hotline-pg-"))
-    if os.geteuid() == 0:
-        owner = pwd.getpwnam("postgres")
-        os.chown(root, owner.pw_uid, owner.pw_gid)
-    server = PrivatePostgres(root, free_port())
-    initdb = [str(PG_BIN / "initdb"), "-D", str(server.data), "-U", "postgres", "-A", "trust"]
-    initdb += ["-E", "UTF8", "--no-sync"]
-    subprocess.run(_as_owner(initdb), check=True, capture_output=True)
-    stop = atexit.register(server.stop, "immediate")
-    try:
-        server.start()
-        yield server
-    finally:
-        with suppress(Exception):
-            server.stop("immediate")
-        atexit.unregister(stop)
-        shutil.rmtree(root, ignore_errors=True)
+    """initdb a new cluster, start it on a free port; stop it and remove it afterwards.
+
+    Also on SIGTERM, SIGINT or SIGHUP (``interruptible``): the server runs in a session of
+    its own (pg_ctl detaches it), so nothing but this stops it when the harness dies.
+    """
+    with interruptible():
+        root = Path(tempfile.mkdtemp(prefix="hotline-pg-"))
+        server = PrivatePostgres(root, free_port())
+        stop = atexit.register(server.stop, "immediate")
+        try:
+            if os.geteuid() == 0:
+                owner = pwd.getpwnam("postgres")
+                os.chown(root, owner.pw_uid, owner.pw_gid)
+            initdb = [str(PG_BIN / "initdb"), "-D", str(server.data), "-U", "postgres"]
+            initdb += ["-A", "trust", "-E", "UTF8", "--no-sync"]
+            subprocess.run(_as_owner(initdb), check=True, capture_output=True)
+            server.start()
+            yield server
+        finally:
+            with suppress(Exception):
+                server.stop("immediate")
+            atexit.unregister(stop)
+            shutil.rmtree(root, ignore_errors=True)
