@@ -92,8 +92,13 @@ def is_settled(call: Call, transcripts: list[Transcript]) -> bool:
 
 
 def refresh_report(session: Session, call_id: int, cipher: DataCipher) -> Report | None:
-    """Create or update the report of a finished call; None if it has none (yet)."""
-    call = session.get(Call, call_id)
+    """Create or update the report of a finished call; None if it has none (yet).
+
+    The call's row is locked first (PostgreSQL; SQLite has one writer at a time): two
+    jobs refreshing the same call (a status and a recording callback) take turns, and the
+    second updates the report the first made instead of failing on its unique call.
+    """
+    call = session.get(Call, call_id, with_for_update=True)
     if call is None or call.ended_at is None or not qualifies(call):
         return None
     transcripts = transcripts_of(session, call)

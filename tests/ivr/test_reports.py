@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from ivr.calls.store import new_reference_number
@@ -212,3 +213,45 @@ def test_french_messages_are_not_transcribed_as_english(database_url: str, tmp_p
 def _report_of(database: Database, call_id: int) -> Report | None:
     with database.session() as s:
         return s.scalar(select(Report).where(Report.call_id == call_id))
+
+
+def test_two_refreshes_of_one_call_at_once_make_one_report(
+    own_postgres_url: str, tmp_path: Path
+) -> None:
+    with running_app(app_config(own_postgres_url, tmp_path)) as app:
+        database: Database = app.extensions["database"]
+        cipher: DataCipher = app.extensions["cipher"]
+        with database.session() as session, session.begin():
+            call_id = Made(session, cipher).call().id
+        first = database.session()
+        first.begin()
+        assert refresh_report(first, call_id, cipher) is not None  # not committed yet
+        outcome: list[object] = []
+
+        def second() -> None:
+            with database.session() as session, session.begin():
+                try:
+                    outcome.append(refresh_report(session, call_id, cipher))
+                except Exception as exc:  # what the race used to give
+                    outcome.append(exc)
+
+        racer = threading.Thread(target=second)
+        racer.start()
+        # The second refresh waits for the first one's lock on the call, not for a CPU.
+        wait_for(lambda: _waiting_on_a_lock(first), 30, "the second refresh to wait")
+        first.commit()
+        first.close()
+        racer.join(30)
+        assert len(outcome) == 1 and isinstance(outcome[0], Report), outcome
+        with database.session() as session:
+            reports = session.scalars(select(Report).where(Report.call_id == call_id)).all()
+            assert len(reports) == 1
+
+
+def _waiting_on_a_lock(session: Session) -> bool:
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    with session.get_bind().connect() as conn:
+        return bool(conn.scalar(query))
