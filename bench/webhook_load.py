@@ -77,7 +77,7 @@ from bench.common import (
 from bench.load_report import print_memory, print_phases, print_summary, top_frames
 from bench.memory import MemorySampler, Peak, group_members
 from ivr.simulator import CallResult, CallScript, Event, TwilioSimulator, tone_wav
-from models import Call, OutboxMessage, Recording, Transcript
+from models import Call, Database, OutboxMessage, Recording, Transcript
 
 # English, luring, no immediate danger, (the voicemail, ended with #), anonymous.
 ANSWERS = ["1", "2", "2", "2"]
@@ -316,6 +316,23 @@ def profile(
         top_frames(out)
 
 
+def offline_transcripts(database: Database, sids: Sequence[str]) -> int:
+    """Voicemails of these calls with a finished pocketsphinx transcript."""
+    with database.session() as session:
+        done = session.scalar(
+            select(func.count())
+            .select_from(Transcript)
+            .join(Recording, Recording.id == Transcript.recording_id)
+            .join(Call, Call.id == Recording.call_id)
+            .where(
+                Call.call_sid.in_(sids),
+                Transcript.engine == "pocketsphinx",
+                Transcript.status != "pending",
+            )
+        )
+    return int(done or 0)
+
+
 def transcriber_memory(bench: Stack, calls: int, timeout: float) -> dict[str, Peak]:
     """A worker with the offline transcriber; ``calls`` calls with a real 14 s voicemail."""
     for worker in bench.workers:
@@ -333,19 +350,7 @@ def transcriber_memory(bench: Stack, calls: int, timeout: float) -> dict[str, Pe
         sids.append(bench.sim.place_call(script).call_sid)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        with bench.database.session() as session:
-            done = session.scalar(
-                select(func.count())
-                .select_from(Transcript)
-                .join(Recording, Recording.id == Transcript.recording_id)
-                .join(Call, Call.id == Recording.call_id)
-                .where(
-                    Call.call_sid.in_(sids),
-                    Transcript.engine == "pocketsphinx",
-                    Transcript.status != "pending",
-                )
-            )
-        if int(done or 0) >= calls:
+        if offline_transcripts(bench.database, sids) >= calls:
             break
         time.sleep(0.5)
     return sampler.stop()

@@ -24,12 +24,9 @@ import subprocess
 import sys
 import time
 
-from sqlalchemy import func, select
-
 from bench.common import BIN, ROOT, Stack, app_environment, machine_line, print_table, stack
 from bench.memory import MemorySampler, Peak
-from bench.webhook_load import VOICEMAIL, scripts
-from models import Call, Recording, Transcript
+from bench.webhook_load import VOICEMAIL, offline_transcripts, scripts
 
 # Runs the worker and reports the largest resident set among what it reaped (KiB).
 WRAPPER = (
@@ -39,23 +36,6 @@ WRAPPER = (
     "sys.exit(code)\n"
 )
 PASSES = 3  # a burst worker stops when the queues are empty; later jobs need another pass
-
-
-def transcribed(bench: Stack, sids: list[str]) -> int:
-    """Voicemails of these calls with a finished pocketsphinx transcript."""
-    with bench.database.session() as session:
-        found = session.scalar(
-            select(func.count())
-            .select_from(Transcript)
-            .join(Recording, Recording.id == Transcript.recording_id)
-            .join(Call, Call.id == Recording.call_id)
-            .where(
-                Call.call_sid.in_(sids),
-                Transcript.engine == "pocketsphinx",
-                Transcript.status != "pending",
-            )
-        )
-    return int(found or 0)
 
 
 def burst(bench: Stack, timeout: float) -> tuple[dict[str, Peak], int]:
@@ -101,10 +81,10 @@ def main() -> None:
             for role, peak in found.items():
                 if role not in peaks or peak.hwm_kib > peaks[role].hwm_kib:
                     peaks[role] = peak
-            if transcribed(bench, sids) >= args.calls:
+            if offline_transcripts(bench.database, sids) >= args.calls:
                 break
         seconds = time.monotonic() - started
-        done = transcribed(bench, sids)
+        done = offline_transcripts(bench.database, sids)
     names = {
         "worker leader": "wrapper",
         "worker child": "rq worker and its scheduler",

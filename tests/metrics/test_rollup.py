@@ -23,9 +23,9 @@ from models import (
     MetricMonthValues,
     Report,
     ReportChange,
-    migrate,
 )
 from tests.conftest import fresh_postgres
+from tests.fixtures import database_of_its_own  # noqa: F401  (database_url: one per test)
 from tests.metrics import handbuilt
 from tests.metrics.builder import DataSet, utc
 
@@ -103,24 +103,13 @@ def test_spans_split_runs_of_days() -> None:
     assert list(rollup.spans([])) == []
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def db(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Database]:
-    """The hand-built data set on a database of this test's own."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('rollup') / 'hotline.db'}"
-        migrate.upgrade(url)
-        database = Database(url)
-        _write(database, handbuilt.build())
-        yield database
-        database.dispose()
-        return
-    with fresh_postgres() as url:
-        database = Database(url)
-        _write(database, handbuilt.build())
-        yield database
-        database.dispose()
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    """The hand-built data set on a database of this test's own, on each backend."""
+    database = Database(database_url)
+    _write(database, handbuilt.build())
+    yield database
+    database.dispose()
 
 
 def _write(database: Database, data: DataSet) -> None:
