@@ -74,7 +74,6 @@ MARGIN = timedelta(minutes=15)
 # Days computed together (one set of queries per span).
 SPAN_DAYS = 31
 LOCK_KEY = 0x6D6574726963  # pg_advisory_xact_lock: one refresh at a time
-MEASURES = ("duration_s", *reports.TIMINGS)
 
 
 # -- computing days from the rows -------------------------------------------------------
