@@ -47,12 +47,13 @@ from bench.common import (
     app_environment,
     interruptible,
     machine_line,
+    redis_up,
     spawn,
     stack,
     stop_group,
     wait_for,
 )
-from bench.memory import _processes
+from bench.memory import work_horses
 from bench.postgres import PrivatePostgres, private_postgres
 from ivr.simulator import CallScript, Faults, tone_wav
 
@@ -158,7 +159,7 @@ def restart_redis(
         return
     replacement = spawn(argv, os.environ, bench.tmp / "redis-restarted.log")
     object.__setattr__(bench.redis, "process", replacement)
-    wait_for(lambda: _ping(bench), 60, "Redis restarted")
+    wait_for(lambda: redis_up(bench.redis_url), 60, "Redis restarted")
     timeline.mark("redis back")
 
 
@@ -170,18 +171,8 @@ def _stop_redis(bench: Stack) -> None:
 def _dump_when_up(bench: Stack, cancel: threading.Event) -> list[bytes]:
     """The Redis dump, once Redis answers: on a fast run the calls can reach this point
     while the Redis killed earlier is still coming back."""
-    wait_for(lambda: cancel.is_set() or _ping(bench), 120, "Redis up for the dump")
+    wait_for(lambda: cancel.is_set() or redis_up(bench.redis_url), 120, "Redis up for the dump")
     return [] if cancel.is_set() else redis_dump(bench)
-
-
-def _ping(bench: Stack) -> bool:
-    connection = bench.redis_connection()
-    try:
-        return bool(connection.ping())
-    except Exception:
-        return False
-    finally:
-        connection.close()
 
 
 def kill_worker_mid_job(
@@ -219,13 +210,10 @@ def _sigkill(worker_pid: int, horse_pid: int, how: str) -> bool:
 def _a_horse(bench: Stack) -> tuple[int, int] | None:
     """(worker, work horse) of a job running now. rq forks a horse per job, which leaves
     the worker's group (``os.setpgrp()``); the child left in the group is rq's scheduler."""
-    processes = _processes()
     for worker in bench.workers:
         if worker.poll() is not None:
             continue
-        horses = [
-            pid for pid, (ppid, pgrp) in processes.items() if ppid == worker.pid and pgrp == pid
-        ]
+        horses = work_horses(worker.pid)
         if horses:
             return worker.pid, horses[0]
     return None

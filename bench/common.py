@@ -41,7 +41,7 @@ from rq.serializers import JSONSerializer
 from sqlalchemy.engine import make_url
 from tqdm import tqdm  # type: ignore[import-untyped]
 
-from bench.memory import family
+from bench.memory import family, proc_stats
 from ivr.config import SETTINGS
 from ivr.crypto import generate_key
 from ivr.simulator import TwilioSimulator
@@ -258,7 +258,7 @@ def redis_instance(tmp: Path, shared_url: str | None = None) -> Iterator[RedisHa
     process = spawn(argv, os.environ, tmp / "redis.log")
     url = f"redis://127.0.0.1:{port}/0"
     try:
-        wait_for(lambda: _redis_up(url), 10, f"redis-server on port {port}")
+        wait_for(lambda: redis_up(url), 10, f"redis-server on port {port}")
         _flush(url)
         yield RedisHandle(url, process)
         _flush(url)
@@ -266,7 +266,8 @@ def redis_instance(tmp: Path, shared_url: str | None = None) -> Iterator[RedisHa
         stop_group(process)
 
 
-def _redis_up(url: str) -> bool:
+def redis_up(url: str) -> bool:
+    """Whether the Redis at ``url`` answers a PING."""
     connection = Redis.from_url(url, socket_connect_timeout=0.5)
     try:
         return bool(connection.ping())
@@ -294,18 +295,10 @@ def own_cpu_s() -> float:
 
 def _proc_stats() -> Iterator[tuple[str, int, float]]:
     """(command, process group, CPU s incl. reaped children) of every process."""
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            raw = (entry / "stat").read_text()
-        except OSError:
-            continue
-        comm = raw[raw.index("(") + 1 : raw.rindex(")")]
-        rest = raw[raw.rindex(")") + 2 :].split()
+    for _pid, command, fields in proc_stats():
         # fields 3.. of proc(5): state ppid pgrp session ... utime(14) stime cutime cstime
-        ticks = sum(int(v) for v in rest[11:15])
-        yield comm, int(rest[2]), ticks / CLOCK_TICKS
+        ticks = sum(int(v) for v in fields[11:15])
+        yield command, int(fields[2]), ticks / CLOCK_TICKS
 
 
 def group_cpu_s(pgid: int) -> float:

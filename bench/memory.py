@@ -11,7 +11,7 @@ an rq work horse, which rq forks for every job).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,9 +30,9 @@ def _status(pid: int) -> dict[str, int]:
     return values
 
 
-def _processes() -> dict[int, tuple[int, int]]:
-    """``pid -> (ppid, pgrp)`` of every live process."""
-    found = {}
+def proc_stats() -> Iterator[tuple[int, str, list[str]]]:
+    """``(pid, command, fields)`` of every live process, from ``/proc/<pid>/stat``:
+    ``fields`` are those after the command (proc(5): state ppid pgrp session ...)."""
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -40,9 +40,13 @@ def _processes() -> dict[int, tuple[int, int]]:
             raw = (entry / "stat").read_text()
         except OSError:
             continue
-        fields = raw[raw.rindex(")") + 2 :].split()
-        found[int(entry.name)] = (int(fields[1]), int(fields[2]))
-    return found
+        command = raw[raw.index("(") + 1 : raw.rindex(")")]
+        yield int(entry.name), command, raw[raw.rindex(")") + 2 :].split()
+
+
+def _processes() -> dict[int, tuple[int, int]]:
+    """``pid -> (ppid, pgrp)`` of every live process."""
+    return {pid: (int(fields[1]), int(fields[2])) for pid, _command, fields in proc_stats()}
 
 
 def group_members(pgid: int) -> list[int]:

@@ -25,6 +25,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from bench.memory import proc_stats
+
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.live]
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,17 +60,16 @@ class Proc:
 def processes() -> list[Proc]:
     """Every live process (zombies excluded: they are dead, waiting to be reaped)."""
     found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
+    for pid, _command, fields in proc_stats():
+        state, ppid, pgid = fields[:3]
+        if state == "Z":
             continue
         try:
-            stat = (entry / "stat").read_text()
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
         except OSError:
             continue
-        state, ppid, pgid = stat[stat.rindex(")") + 2 :].split()[:3]
-        if state != "Z":
-            found.append(Proc(int(entry.name), int(ppid), int(pgid), cmdline.strip()))
+        text = cmdline.replace(b"\0", b" ").decode(errors="replace").strip()
+        found.append(Proc(pid, int(ppid), int(pgid), text))
     return found
 
 
