@@ -15,7 +15,6 @@ from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
 from ivr.metrics.periods import Period
-from ivr.metrics.sql import TOTAL, grouped
 from models import Call, Recording, Report
 
 # Recordings that hold no message (see ivr.reports.pipeline.UNUSABLE_RECORDING).
@@ -51,7 +50,7 @@ def _no_report() -> ColumnElement[bool]:
 def call_counts(
     session: Session, period: Period, key: ColumnElement[Any]
 ) -> dict[Any, dict[str, int]]:
-    """Per ``key`` (a bucket expression over ``Call.started_at``, or a constant): the
+    """Per ``key`` (a bucket expression over ``Call.started_at``): the
     counts named in :data:`CALL_COUNTS`."""
     info = Call.flow_state[("vars", "info")].as_string() == "yes"
     count = func.count(Call.id)
@@ -71,7 +70,7 @@ def call_counts(
         .outerjoin(Report, _report_of_call(period))
         .where(in_period(Call.started_at, period))
     )
-    rows = session.execute(grouped(query, key))
+    rows = session.execute(query.group_by(key))
     return {row[0]: dict(zip(CALL_COUNTS, map(int, row[1:]), strict=True)) for row in rows}
 
 
@@ -82,7 +81,7 @@ def voicemails(session: Session, period: Period, key: ColumnElement[Any]) -> dic
         .join(Call, Call.id == Recording.call_id)
         .where(in_period(Call.started_at, period), Recording.status.not_in(NO_MESSAGE))
     )
-    return {k: int(n) for k, n in session.execute(grouped(query, key))}
+    return {k: int(n) for k, n in session.execute(query.group_by(key))}
 
 
 def durations(session: Session, period: Period, key: ColumnElement[Any]) -> list[tuple[Any, float]]:
@@ -102,7 +101,7 @@ def funnel(session: Session, period: Period, key: ColumnElement[Any]) -> dict[An
         .outerjoin(Report, _report_of_call(period))
         .where(in_period(Call.started_at, period), _no_report())
     )
-    query = query.group_by(step) if key is TOTAL else query.group_by(key, step)
+    query = query.group_by(key, step)
     out: dict[Any, Counter[str]] = {}
     for k, name, n in session.execute(query):
         out.setdefault(k, Counter())[str(name)] = int(n)

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from ivr.metrics.calls import in_period
 from ivr.metrics.periods import Period
-from ivr.metrics.sql import TOTAL, dialect, grouped, seconds_between
+from ivr.metrics.sql import dialect, seconds_between
 from models import Call, Referral, Report, ReportChange
 
 DIMENSIONS = ("category", "classification", "language", "province", "priority")
@@ -44,7 +44,7 @@ def report_counts(
         count.filter(Report.repeat_caller.is_(True)),
         count.filter(Report.immediate_danger.is_(True)),
     ).where(in_period(Report.received_at, period))
-    rows = session.execute(grouped(query, key))
+    rows = session.execute(query.group_by(key))
     return {row[0]: dict(zip(REPORT_COUNTS, map(int, row[1:]), strict=True)) for row in rows}
 
 
@@ -66,7 +66,7 @@ def dimensions(
     query = select(key.label("key"), *columns, func.count(Report.id)).where(
         in_period(Report.received_at, period)
     )
-    query = query.group_by(*columns) if key is TOTAL else query.group_by(key, *columns)
+    query = query.group_by(key, *columns)
     out: dict[Any, dict[str, Counter[str]]] = {}
     for k, *values, n in session.execute(query):
         margins = out.setdefault(k, {name: Counter() for name in DIMENSIONS})

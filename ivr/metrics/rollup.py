@@ -348,12 +348,8 @@ def figures(session: Session, period: Period, target: timedelta) -> dict[date, T
         stored = _read(session, period, exclude=wanted)
     out: dict[date, Tally] = {b: stored.get(b) or Tally() for b in period.buckets()}
     for day, tally in fresh.items():
-        out[_bucket_of_day(day, period)].add(tally)
+        out[bucket_start(day, period.grouping)].add(tally)
     return out
-
-
-def _bucket_of_day(day: date, period: Period) -> date:
-    return bucket_start(day, period.grouping)
 
 
 def _read(session: Session, period: Period, *, exclude: set[date]) -> dict[date, Tally]:

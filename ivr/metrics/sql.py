@@ -16,12 +16,10 @@ from sqlalchemy import (
     ColumnElement,
     Date,
     Float,
-    Select,
     case,
     cast,
     func,
     literal,
-    literal_column,
 )
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
@@ -85,11 +83,3 @@ def seconds_between(later: Column, earlier: Column, name: str) -> ColumnElement[
     if name == "postgresql":
         return cast(func.extract("epoch", later - earlier), Float)
     return cast((func.julianday(later) - func.julianday(earlier)) * 86400.0, Float)
-
-
-TOTAL: ColumnElement[Any] = literal_column("'all'")
-
-
-def grouped(query: Select[Any], key: ColumnElement[Any]) -> Select[Any]:
-    """``query`` grouped by ``key``, unless ``key`` is :data:`TOTAL` (one row for all)."""
-    return query if key is TOTAL else query.group_by(key)

@@ -82,15 +82,6 @@ class Tally:
         else:
             found.merge(Bin(1, value, value))
 
-    def add_bin(self, measure: str, index: int, other: Bin) -> None:
-        """Add a stored bin of ``measure``."""
-        bins = self.values.setdefault(measure, {})
-        found = bins.get(index)
-        if found is None:
-            bins[index] = Bin(other.n, other.lo, other.hi)
-        else:
-            found.merge(other)
-
     def add(self, other: Tally) -> Tally:
         """Add ``other`` into this tally; returns this tally."""
         self.counts.update(other.counts)

@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from ivr.metrics.calls import in_period
 from ivr.metrics.periods import Period
-from ivr.metrics.sql import TOTAL
 from models import PRIORITIES, Report, ReportChange
 
 OPEN_STATUSES = ("new", "in_review")
@@ -44,7 +43,7 @@ def status_changes(
         in_period(ReportChange.at, period),
     )
     columns = (ReportChange.author, ReportChange.new_value)
-    query = query.group_by(*columns) if key is TOTAL else query.group_by(key, *columns)
+    query = query.group_by(key, *columns)
     out: dict[Any, Counter[tuple[str, str]]] = {}
     for k, author, status, n in session.execute(query):
         out.setdefault(k, Counter())[(_STATUS_COUNTS[str(status)], str(author))] += int(n)
