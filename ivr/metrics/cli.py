@@ -17,16 +17,10 @@ from models import Database
 metrics_cli = AppGroup("metrics", help="The dashboard's daily rollup.")
 
 
-def settings(config: Mapping[str, Any]) -> tuple[str, timedelta]:
-    """The metrics time zone and the urgent-review target of the configuration."""
-    tz: str = config["METRICS_TZ"] or config["BUSINESS_TZ"]
-    return tz, timedelta(minutes=config["URGENT_REVIEW_TARGET_MINUTES"])
-
-
 def due(config: Mapping[str, Any], database: Database, every: timedelta) -> bool:
     """True when the rollup was last refreshed more than ``every`` ago (or never, or for
     other settings)."""
-    tz, target = settings(config)
+    tz, target = rollup.settings(config)
     with database.session() as session:
         current = rollup.state(session, tz, target)
         return current is None or current.refreshed_at < datetime.now(UTC) - every
@@ -41,7 +35,7 @@ def refresh(
     show_progress: bool = False,
 ) -> rollup.Refreshed | None:
     """:func:`ivr.metrics.rollup.refresh` with the configured time zone and target."""
-    tz, target = settings(config)
+    tz, target = rollup.settings(config)
     with (
         tqdm(total=0, unit="day", desc="metrics rollup", disable=not show_progress) as bar,
         database.session() as session,

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -74,6 +74,13 @@ MARGIN = timedelta(minutes=15)
 # Days computed together (one set of queries per span).
 SPAN_DAYS = 31
 LOCK_KEY = 0x6D6574726963  # pg_advisory_xact_lock: one refresh at a time
+
+
+def settings(config: Mapping[str, Any]) -> tuple[str, timedelta]:
+    """The metrics time zone and the urgent-review target of a configuration: what the
+    dashboard reads with and what the rollup is kept for."""
+    tz: str = config["METRICS_TZ"] or config["BUSINESS_TZ"]
+    return tz, timedelta(minutes=config["URGENT_REVIEW_TARGET_MINUTES"])
 
 
 # -- computing days from the rows -------------------------------------------------------

@@ -10,7 +10,7 @@ import csv
 import io
 import json
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,7 +22,7 @@ from ivr.auth import roles_required
 from ivr.console import add_nav_item
 from ivr.extensions import db
 from ivr.i18n import _, _l
-from ivr.metrics import labels
+from ivr.metrics import labels, rollup
 from ivr.metrics.dashboard import (
     CATEGORIES,
     PART_OF,
@@ -104,8 +104,7 @@ def _period_or_default() -> tuple[Period, str | None]:
 
 
 def _time_zone() -> str:
-    tz: str = current_app.config["METRICS_TZ"] or current_app.config["BUSINESS_TZ"]
-    return tz
+    return rollup.settings(current_app.config)[0]
 
 
 def _today(tz: str) -> date:
@@ -113,7 +112,7 @@ def _today(tz: str) -> date:
 
 
 def _build(period: Period, parts: Iterable[str] = PARTS) -> Dashboard:
-    target = timedelta(minutes=current_app.config["URGENT_REVIEW_TARGET_MINUTES"])
+    _tz, target = rollup.settings(current_app.config)
     steps = tuple(current_app.extensions["callflow"].flow.nodes)
     return build_dashboard(
         db.session, period, urgent_target=target, now=datetime.now(UTC), steps=steps, parts=parts
