@@ -13,7 +13,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, NoReturn, ParamSpec, TypeVar
 
-from flask import g, jsonify, request
+from flask import Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from ivr.audit import audit_failure, client_ip
@@ -123,12 +123,15 @@ def require_role(role: str | None) -> Callable[[Callable[P, R]], Callable[P, R]]
     return decorator
 
 
-def json_http_error(error: HTTPException) -> Any:
+def json_http_error(error: HTTPException) -> Response:
     """Any HTTP error of the API as JSON (ours carry their own answer)."""
-    if isinstance(error, ApiError):
+    if isinstance(error, ApiError) and isinstance(error.response, Response):
         return error.response
     code = error.code or 500
     name = (error.name or "error").lower().replace(" ", "_")
     response = jsonify({"error": name, "message": error.description or error.name})
     response.status_code = code
+    for header, value in error.get_headers():
+        if header.lower() != "content-type":  # e.g. Allow on a 405
+            response.headers[header] = value
     return response

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, g, jsonify, render_template, request
+from flask import Flask, g, render_template, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
+from ivr.api.auth import json_http_error
 from ivr.audit import audit_failure
 from ivr.i18n import _l
 from ivr.security import is_exempt_request
@@ -32,11 +33,11 @@ TITLES = {
 def handle_http_error(error: HTTPException) -> ResponseReturnValue:
     """Render the console's page for ``error``; a 403 is audited as a permission denial.
 
-    Under ``/api/`` (an unknown path or method, which no API view saw) the answer is JSON
-    like the API's own errors; Twilio's webhooks keep werkzeug's answer.
+    Under ``/api/`` (an unknown path or method, which no API view saw) the answer is the
+    API's own JSON error; Twilio's webhooks keep werkzeug's answer.
     """
     if request.path.startswith("/api/"):
-        return _json_error(error)
+        return json_http_error(error)
     if is_exempt_request():
         return error
     code = error.code or 500
@@ -59,17 +60,6 @@ def handle_http_error(error: HTTPException) -> ResponseReturnValue:
         title=TITLES.get(code, error.name),
         message=MESSAGES.get(code, error.description),
     ), code
-
-
-def _json_error(error: HTTPException) -> Response:
-    code = error.code or 500
-    name = (error.name or "error").lower().replace(" ", "_")
-    response = jsonify({"error": name, "message": error.description or error.name})
-    response.status_code = code
-    for header, value in error.get_headers():
-        if header.lower() != "content-type":  # e.g. Allow on a 405
-            response.headers[header] = value
-    return response
 
 
 def init_app(app: Flask) -> None:
