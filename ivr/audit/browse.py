@@ -15,7 +15,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
-from ivr.reports.queries import DEFAULT_LIMIT, MAX_LIMIT, InvalidQuery, Page, decode_cursor
+from ivr.reports.queries import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    InvalidQuery,
+    Page,
+    decode_cursor,
+    query_values,
+)
 from ivr.reports.queries import encode_cursor as _encode
 from models import AuditEntry
 
@@ -70,7 +77,7 @@ def parse_audit_filters(args: Mapping[str, str]) -> AuditFilters:
     """:class:`AuditFilters` from query-string values: ``actor``, ``action``,
     ``target_type``, ``target_id``, ``outcome``, ``from`` and ``to`` (dates, inclusive,
     UTC). Blank values are ignored; raises :class:`InvalidQuery` naming a bad one."""
-    given = {k: v.strip() for k, v in args.items() if isinstance(v, str) and v.strip()}
+    given = query_values(args)
     values: dict[str, Any] = {}
     for name in ("actor", "action", "target_type", "target_id", "outcome"):
         if name in given:

@@ -264,6 +264,17 @@ CALL_FILTER_NAMES = (
 )  # fmt: skip
 
 
+def query_values(args: Mapping[str, str]) -> dict[str, str]:
+    """The query string's non-blank values, stripped. A NUL character is refused
+    (:class:`InvalidQuery`): no stored text holds one, and PostgreSQL refuses it in a
+    comparison, so it would be a server error rather than an empty page."""
+    given = {k: v.strip() for k, v in args.items() if isinstance(v, str) and v.strip()}
+    for name, value in given.items():
+        if "\x00" in value:
+            raise InvalidQuery(f"{name} is not valid")
+    return given
+
+
 def parse_call_filters(args: Mapping[str, str]) -> CallFilters:
     """:class:`CallFilters` from query-string values (blank values are ignored).
 
@@ -272,7 +283,7 @@ def parse_call_filters(args: Mapping[str, str]) -> CallFilters:
     ``has_voicemail`` (yes/no, true/false, 1/0), ``report_number`` (digits),
     ``report_status``. Raises :class:`InvalidQuery` naming the first bad value.
     """
-    given = {k: v.strip() for k, v in args.items() if isinstance(v, str) and v.strip()}
+    given = query_values(args)
     values: dict[str, Any] = {}
     if "from" in given:
         values["started_from"] = _midnight(_day("from", given["from"]))

@@ -51,6 +51,7 @@ def test_bad_filters_and_cursors_are_400_with_a_message(app: Flask) -> None:
         ("limit=0", "limit"),
         ("limit=201", "limit"),
         ("cursor=garbage", "cursor"),
+        ("assignee=%00", "assignee"),  # found by schemathesis: was a 500 on PostgreSQL
     ):
         for path in ("/reports", "/calls"):
             response = client.get(f"{path}?{query}")
@@ -206,6 +207,8 @@ def test_supervisors_page_and_filter_the_audit_log(app: Flask, make_report: Repo
     assert {e["actor"] for e in entries} == {operator.account.username if operator.account else ""}
     assert entries[0]["prev_hash"] != entries[0]["hash"]
     assert supervisor.get("/audit?outcome=maybe").status_code == 400
+    nul = supervisor.get("/audit?actor=a%00b")  # found by schemathesis: was a 500
+    assert nul.status_code == 400 and nul.json is not None and "actor" in nul.json["message"]
 
 
 def test_a_call_without_a_report_is_a_call_not_a_report(
