@@ -66,9 +66,21 @@ class RelayThread:
                     self._thread.start()
 
     def _run(self) -> None:
-        while (ids := self._queue.get()) is not None:
+        stopping = False
+        while not stopping and (ids := self._queue.get()) is not None:
+            # What other requests handed over meanwhile goes in the same batch.
+            batch = list(ids)
+            while True:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    stopping = True
+                    break
+                batch.extend(more)
             try:
-                self.relay(ids)
+                self.relay(batch)
             except Exception as exc:  # the sweep relays what this missed
                 log.warning("outbox relay failed (%s): left to the sweep", type(exc).__name__)
 
@@ -101,35 +113,39 @@ class RqDispatcher:
             self.relay_all(ids)
 
     def relay_all(self, ids: list[int]) -> None:
-        """Relay each message now, unless Redis failed in the last seconds."""
+        """Relay the messages now, unless Redis failed in the last seconds."""
         if time.monotonic() < self._down_until:
             return
         try:
-            for message_id in ids:
-                self.relay(message_id)
+            self.relay(ids)
         except RedisError as exc:
             self._down_until = time.monotonic() + 5
             log.warning("Redis unavailable (%s): work stays in the outbox", type(exc).__name__)
 
-    def relay(self, message_id: int, *, again: bool = False) -> None:
-        """Claim and enqueue one message, in one transaction: a failed enqueue un-claims it.
+    def relay(self, message_ids: list[int], *, again: bool = False) -> None:
+        """Claim and enqueue messages in one transaction: a failed enqueue un-claims them.
 
-        ``again`` relays a message that was relayed before (its job was lost).
+        One UPDATE claims them all and one Redis round trip (a MULTI/EXEC pipeline)
+        enqueues them all. ``again`` relays messages relayed before (their jobs were lost).
         """
         stale_after = timedelta(0) if again else self.stale_after
         with self.database.session() as session, session.begin():
-            message = outbox.claim(session, message_id, stale_after=stale_after)
-            if message is None:
+            messages = outbox.claim(session, message_ids, stale_after=stale_after)
+            if not messages:
                 return
-            self.queues[message.queue].enqueue_call(
-                "ivr.jobs.runner.run_message",
-                args=[message.id],
-                job_id=f"outbox-{message.id}-{message.attempts}",
-                timeout=TIMEOUTS.get(message.task, 60),
-                retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
-                result_ttl=600,
-                failure_ttl=7 * 24 * 3600,
-            )
+            with self.connection.pipeline() as pipe:
+                for message in messages:
+                    self.queues[message.queue].enqueue_call(
+                        "ivr.jobs.runner.run_message",
+                        args=[message.id],
+                        job_id=f"outbox-{message.id}-{message.attempts}",
+                        timeout=TIMEOUTS.get(message.task, 60),
+                        retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
+                        result_ttl=600,
+                        failure_ttl=7 * 24 * 3600,
+                        pipeline=pipe,
+                    )
+                pipe.execute()
 
     def recover_lost(self, candidates: list[tuple[int, int]]) -> int:
         """Relay again the messages whose job no worker will ever run.
@@ -147,8 +163,7 @@ class RqDispatcher:
         ]
         if lost:
             log.warning("%d job(s) lost or stranded in Redis: relaying them again", len(lost))
-            for message_id in lost:
-                self.relay(message_id, again=True)
+            self.relay(lost, again=True)
         return len(lost)
 
     def _lost(self, job_id: str) -> bool:
@@ -195,7 +210,7 @@ class InlineDispatcher:
 
     def _run(self, message_id: int) -> None:
         with self.ctx.database.session() as session, session.begin():
-            if outbox.claim(session, message_id, stale_after=self.stale_after) is None:
+            if not outbox.claim(session, [message_id], stale_after=self.stale_after):
                 return
         for delay in [*self.retry_intervals, None]:
             try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import bindparam, event, or_, select, update
@@ -49,11 +49,11 @@ def install(database: Database, dispatch: Callable[[list[int]], None]) -> None:
             session.info.pop(_PENDING_KEY, None)
 
 
-# Built once (every relay runs it); RETURNING spares the SELECT of the claimed row.
+# Built once (every relay runs it); RETURNING spares the SELECT of the claimed rows.
 _CLAIM = (
     update(OutboxMessage)
     .where(
-        OutboxMessage.id == bindparam("message_id"),
+        OutboxMessage.id.in_(bindparam("message_ids", expanding=True)),
         OutboxMessage.done_at.is_(None),
         OutboxMessage.attempts < MAX_ATTEMPTS,
         or_(
@@ -67,15 +67,19 @@ _CLAIM = (
 )
 
 
-def claim(session: Session, message_id: int, *, stale_after: timedelta) -> OutboxMessage | None:
-    """Mark a message relayed, unless another process relayed it recently or it is done.
+def claim(
+    session: Session, message_ids: Sequence[int], *, stale_after: timedelta
+) -> list[OutboxMessage]:
+    """Mark messages relayed, except those another process relayed recently or done ones.
 
     The conditional UPDATE is the lock: of two processes claiming the same message,
-    exactly one gets the row back.
+    exactly one gets the row back. One statement claims a whole batch.
     """
+    if not message_ids:
+        return []
     now = datetime.now(UTC)
-    params = {"message_id": message_id, "stale_before": now - stale_after, "now": now}
-    return session.scalars(_CLAIM, params).one_or_none()
+    params = {"message_ids": list(message_ids), "stale_before": now - stale_after, "now": now}
+    return sorted(session.scalars(_CLAIM, params), key=lambda message: message.id)
 
 
 def due(

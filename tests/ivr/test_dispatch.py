@@ -1,7 +1,9 @@
-"""The sweep's recovery of jobs no worker will run, against a private redis-server."""
+"""Relaying outbox messages to rq, and the sweep's recovery of jobs no worker will run,
+against a private redis-server."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -10,7 +12,7 @@ import pytest
 from redis import Redis
 from sqlalchemy import select
 
-from ivr.jobs.dispatch import RqDispatcher
+from ivr.jobs.dispatch import RelayThread, RqDispatcher
 from ivr.jobs.outbox import schedule
 from models import Database, OutboxMessage, migrate
 from tests.live import free_port, redis_server
@@ -79,3 +81,61 @@ def test_a_job_redis_lost_is_relayed_again(
     redis.flushdb()  # Redis restarted without its data
     assert dispatch.recover_lost([(message.id, 1)]) == 1
     assert redis.exists(f"rq:job:outbox-{message.id}-2")
+
+
+def test_a_batch_is_claimed_and_enqueued_together_and_only_once(
+    dispatcher: tuple[RqDispatcher, Database, Redis],
+) -> None:
+    dispatch, database, redis = dispatcher
+    with database.session() as session, session.begin():
+        schedule(session, "refresh_report", 1, queue="urgent")
+        schedule(session, "fetch_recording", 2, queue="media")
+        schedule(session, "refresh_report", 3, queue="normal")
+    with database.session() as session:
+        ids = list(session.scalars(select(OutboxMessage.id).order_by(OutboxMessage.id)))
+    dispatch.relay_all(ids)
+    dispatch.relay_all(ids)  # claimed already: nothing enqueued twice
+    queued = {name: redis.lrange(q.key, 0, -1) for name, q in dispatch.queues.items()}
+    assert queued == {
+        "urgent": [f"outbox-{ids[0]}-1".encode()],
+        "media": [f"outbox-{ids[1]}-1".encode()],
+        "normal": [f"outbox-{ids[2]}-1".encode()],
+    }
+    with database.session() as session:
+        attempts = session.scalars(select(OutboxMessage.attempts).order_by(OutboxMessage.id))
+        assert list(attempts) == [1, 1, 1]
+
+
+def test_a_failed_enqueue_unclaims_the_whole_batch(
+    dispatcher: tuple[RqDispatcher, Database, Redis],
+) -> None:
+    dispatch, database, redis = dispatcher
+    with database.session() as session, session.begin():
+        schedule(session, "refresh_report", 1, queue="normal")
+        schedule(session, "refresh_report", 2, queue="normal")
+    with database.session() as session:
+        ids = list(session.scalars(select(OutboxMessage.id)))
+    redis.shutdown(nosave=True)  # Redis goes away between the claim and the enqueue
+    dispatch.relay_all(ids)
+    with database.session() as session:
+        rows = session.scalars(select(OutboxMessage)).all()
+        assert [(m.attempts, m.relayed_at) for m in rows] == [(0, None), (0, None)]
+
+
+def test_the_relay_thread_batches_what_arrives_while_it_is_busy() -> None:
+    calls: list[list[int]] = []
+    first_started, release = threading.Event(), threading.Event()
+
+    def relay(ids: list[int]) -> None:
+        calls.append(ids)
+        first_started.set()
+        release.wait(10)
+
+    thread = RelayThread(relay)
+    thread.put([1])
+    assert first_started.wait(10)
+    thread.put([2, 3])
+    thread.put([4])
+    release.set()
+    thread.stop()
+    assert calls == [[1], [2, 3, 4]]
