@@ -104,6 +104,7 @@ class RqDispatcher:
         self.queues = queues(self.connection)
         self.stale_after = stale_after
         self._down_until = 0.0
+        self._stranded: set[str] = set()  # job ids found queued in no queue by the last sweep
         self.background = RelayThread(self.relay_all)
 
     def __call__(self, ids: list[int]) -> None:
@@ -153,31 +154,39 @@ class RqDispatcher:
         ``candidates`` are (message id, attempts) of messages relayed a while ago and not
         done. Their job is lost when Redis no longer has it (Redis restarted empty), or
         when it is stranded: still ``queued`` but in no queue, because its worker took it
-        off the queue and died before starting it (rq dequeues with BLPOP). A job that is
-        waiting in its queue, running, scheduled for a retry or failed is left to rq.
+        off the queue and died before starting it (rq dequeues with BLPOP). A worker that
+        is alive starts what it took within moments, so a job is only taken for stranded
+        when the previous call (a sweep earlier) found it so too. A job that is waiting in
+        its queue, running, scheduled for a retry or failed is left to rq.
         """
-        lost = [
-            message_id
-            for message_id, attempts in candidates
-            if self._lost(f"outbox-{message_id}-{attempts}")
-        ]
+        stranded_before, self._stranded = self._stranded, set()
+        lost = []
+        for message_id, attempts in candidates:
+            job_id = f"outbox-{message_id}-{attempts}"
+            state = self._job_state(job_id)
+            if state == "stranded" and job_id not in stranded_before:
+                self._stranded.add(job_id)  # perhaps being started: look again next time
+            elif state is not None:
+                lost.append(message_id)
+                if state == "stranded":
+                    self.connection.delete(Job.key_for(job_id))  # its copy will run
         if lost:
             log.warning("%d job(s) lost or stranded in Redis: relaying them again", len(lost))
             self.relay(lost, again=True)
         return len(lost)
 
-    def _lost(self, job_id: str) -> bool:
+    def _job_state(self, job_id: str) -> str | None:
+        """``lost`` (not in Redis), ``stranded`` (queued in no queue) or None (rq has it)."""
         key = Job.key_for(job_id)
         status, origin = self.connection.hmget(key, ["status", "origin"])
         if status is None:
-            return not self.connection.exists(key)
+            return None if self.connection.exists(key) else "lost"
         if status not in (b"queued", "queued") or origin is None:
-            return False
+            return None
         queue = self.queues.get(origin.decode() if isinstance(origin, bytes) else origin)
         if queue is None or self.connection.lpos(queue.key, job_id) is not None:
-            return False
-        self.connection.delete(key)  # in no queue: nothing can run it; its copy will
-        return True
+            return None
+        return "stranded"
 
     def close(self) -> None:
         """Relay what requests handed over, then release the Redis connections."""

@@ -60,7 +60,9 @@ def test_a_job_taken_off_its_queue_by_a_worker_that_died_is_relayed_again(
     # A worker BLPOPs the second job and is SIGKILLed before marking it started.
     assert redis.lrem(queue, 0, f"outbox-{stranded.id}-1") == 1
     candidates = [(waiting.id, 1), (stranded.id, 1)]
-    assert dispatch.recover_lost(candidates) == 1
+    assert dispatch.recover_lost(candidates) == 0  # perhaps its worker is starting it
+    assert redis.exists(f"rq:job:outbox-{stranded.id}-1")
+    assert dispatch.recover_lost(candidates) == 1  # still queued in no queue: stranded
     with database.session() as session:
         again = session.get(OutboxMessage, stranded.id)
         untouched = session.get(OutboxMessage, waiting.id)
@@ -71,6 +73,24 @@ def test_a_job_taken_off_its_queue_by_a_worker_that_died_is_relayed_again(
     assert not redis.exists(f"rq:job:outbox-{stranded.id}-1")  # the stranded copy is gone
     # Nothing more to recover: the new job waits in its queue.
     assert dispatch.recover_lost([(waiting.id, 1), (stranded.id, 2)]) == 0
+
+
+def test_a_job_a_live_worker_took_between_two_sweeps_is_left_to_it(
+    dispatcher: tuple[RqDispatcher, Database, Redis],
+) -> None:
+    dispatch, database, redis = dispatcher
+    taken = _relayed(database, dispatch, "refresh_report")
+    job_key = f"rq:job:outbox-{taken.id}-1"
+    # The first sweep looks just after a worker's BLPOP, before the job is marked started.
+    assert redis.lrem(dispatch.queues["normal"].key, 0, f"outbox-{taken.id}-1") == 1
+    assert dispatch.recover_lost([(taken.id, 1)]) == 0
+    redis.hset(job_key, "status", "started")  # the worker started it
+    assert dispatch.recover_lost([(taken.id, 1)]) == 0
+    redis.hset(job_key, "status", "queued")  # (a later sweep starts afresh)
+    assert dispatch.recover_lost([(taken.id, 1)]) == 0
+    with database.session() as session:
+        message = session.get(OutboxMessage, taken.id)
+        assert message is not None and message.attempts == 1
 
 
 def test_a_job_redis_lost_is_relayed_again(
