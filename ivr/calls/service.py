@@ -21,9 +21,9 @@ from callflows.nodes import HangupNode
 from ivr.calls import store
 from ivr.calls.numbers import caller_e164, parse_caller
 from ivr.calls.runtime import FlowRuntime
+from ivr.calls.store import CallRecord
 from ivr.crypto import DataCipher
 from ivr.jobs.outbox import schedule
-from models import Call
 from transcripts import from_twilio_callback
 
 ActionKind = Literal["gather", "record", "dial"]
@@ -44,7 +44,7 @@ class Hotline:
     runtime: FlowRuntime
     cipher: DataCipher
 
-    def call_for(self, params: Mapping[str, str], now: datetime) -> tuple[Call, bool]:
+    def call_for(self, params: Mapping[str, str], now: datetime) -> tuple[CallRecord, bool]:
         """The call a webhook belongs to, created on first sight."""
         call_sid = params.get("CallSid", "")
         if not call_sid:
@@ -60,12 +60,15 @@ class Hotline:
             now=now,
         )
 
-    def _apply(self, call: Call, turn: Turn) -> str:
+    def _apply(self, call: CallRecord, turn: Turn) -> str:
         store.save_state(call, turn.state, self.cipher)
         store.add_flow_events(self.session, call, turn.events)
+        store.save_call(self.session, call)
         return self.runtime.render(turn)
 
-    def _context(self, call: Call, params: Mapping[str, str], now: datetime) -> callflows.Context:
+    def _context(
+        self, call: CallRecord, params: Mapping[str, str], now: datetime
+    ) -> callflows.Context:
         return self.runtime.context(now, caller_e164(params.get("From")), call.reference_number)
 
     def answer_call(self, params: Mapping[str, str], now: datetime) -> str:
@@ -116,7 +119,7 @@ class Hotline:
         )
         return self._apply(call, callflows.advance(self.runtime.flow, state, inp, ctx))
 
-    def _recording_from_action(self, call: Call, params: Mapping[str, str]) -> None:
+    def _recording_from_action(self, call: CallRecord, params: Mapping[str, str]) -> None:
         store.upsert_recording(
             self.session,
             call,
@@ -187,8 +190,9 @@ class Hotline:
             self._finish(call, params, now)
             schedule(self.session, "refresh_report", call.id, queue=_report_queue(call))
         store.add_event(self.session, call, "status", now, node=call.last_step, outcome=status)
+        store.save_call(self.session, call)
 
-    def _finish(self, call: Call, params: Mapping[str, str], now: datetime) -> None:
+    def _finish(self, call: CallRecord, params: Mapping[str, str], now: datetime) -> None:
         ended_at = _timestamp(params.get("Timestamp"), now) or now
         duration = _int(params.get("CallDuration"))
         call.ended_at = ended_at
@@ -213,6 +217,7 @@ class Hotline:
         call, _created = self.call_for(params, now)
         call.degraded = True
         store.add_event(self.session, call, "fallback", now, outcome=endpoint[:32])
+        store.save_call(self.session, call)
         if params.get("RecordingSid"):
             self._recording_from_action(call, params)
 
@@ -225,11 +230,11 @@ def without_nul(params: Mapping[str, str]) -> dict[str, str]:
     return {name: value.replace("\x00", "") for name, value in params.items()}
 
 
-def _report_queue(call: Call) -> str:
+def _report_queue(call: CallRecord) -> str:
     return "urgent" if call.immediate_danger else "normal"
 
 
-def _note_progress(call: Call, params: Mapping[str, str]) -> None:
+def _note_progress(call: CallRecord, params: Mapping[str, str]) -> None:
     status = params.get("CallStatus", "")
     if call.ended_at is None and status and status not in FINAL_STATUSES:
         call.status = status[:20]

@@ -6,12 +6,14 @@ once at its edge.
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, fields
 from datetime import datetime
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select
+from sqlalchemy import Table, Update, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -27,7 +29,6 @@ REFERENCE_DIGITS = 8
 _RECORDING_RANK = {"in-progress": 0, "processing": 1, "completed": 2, "absent": 2, "failed": 2}
 # Built once: every webhook runs them, and building the lookup anew was a quarter of
 # its CPU in the web process (py-spy, bench/webhook_load.py).
-_CALL_BY_SID = select(Call).where(Call.call_sid == bindparam("call_sid"))
 _RECORDING_BY_SID = select(Recording).where(Recording.recording_sid == bindparam("recording_sid"))
 # Events are only ever appended: a Core INSERT skips the unit of work's bookkeeping.
 # RETURNING makes several rows one INSERT ... VALUES (SQLAlchemy's "insertmanyvalues"),
@@ -35,7 +36,49 @@ _RECORDING_BY_SID = select(Recording).where(Recording.recording_sid == bindparam
 _EVENTS = cast(Table, CallEvent.__table__)
 _INSERT_EVENTS = insert(_EVENTS).returning(_EVENTS.c.id)
 _EVENT_FIELDS = dict.fromkeys(("node", "prompt", "input", "outcome", "detail"))
-M = TypeVar("M", Call, Recording)
+
+
+@dataclass(slots=True, eq=False)
+class CallRecord:
+    """The columns of a call that its webhooks read and write, as plain values.
+
+    Webhooks read and write a call through Core statements (``find_call``,
+    ``save_call``), not the ORM's identity map and unit of work: those were a third of
+    a webhook's CPU (py-spy, bench/webhook_load.py). ``save_call`` writes the columns
+    changed since the record was read.
+    """
+
+    id: int
+    reference_number: str
+    account_sid: str
+    language: str | None
+    status: str
+    status_seq: int
+    started_at: datetime
+    ended_at: datetime | None
+    duration_s: int | None
+    ended_by: str | None
+    last_step: str | None
+    flow_state: dict[str, Any]
+    category: str | None
+    immediate_danger: bool | None
+    callback_enc: bytes | None
+    transfer: str | None
+    degraded: bool
+    loaded: tuple[Any, ...] = field(default=(), repr=False)
+
+    @classmethod
+    def from_row(cls, row: Any) -> CallRecord:
+        values = tuple(row)
+        record = cls(*values)
+        record.loaded = values
+        return record
+
+
+CALL_COLUMNS = tuple(f.name for f in fields(CallRecord) if f.name != "loaded")
+_CALLS = cast(Table, Call.__table__)
+_RECORD_COLUMNS = [_CALLS.c[name] for name in CALL_COLUMNS]
+_CALL_BY_SID = select(*_RECORD_COLUMNS).where(_CALLS.c.call_sid == bindparam("call_sid"))
 
 
 def new_reference_number() -> str:
@@ -45,20 +88,45 @@ def new_reference_number() -> str:
     return first + rest
 
 
-def find_call(session: Session, call_sid: str) -> Call | None:
+def find_call(session: Session, call_sid: str) -> CallRecord | None:
     """The call with this CallSid, if known."""
-    return session.scalar(_CALL_BY_SID, {"call_sid": call_sid})
+    row = session.connection().execute(_CALL_BY_SID, {"call_sid": call_sid}).first()
+    return CallRecord.from_row(row) if row is not None else None
 
 
-def _insert_new(session: Session, model: type[M], values: dict[str, Any]) -> M | None:
-    """INSERT the row unless a unique key is taken (then None): ON CONFLICT DO NOTHING.
+def save_call(session: Session, call: CallRecord) -> None:
+    """Write the columns of ``call`` that changed since it was read (and ``updated_at``).
+
+    Only those: a webhook of the same call committed meanwhile (a status callback during
+    the last menu) keeps what it wrote to the others.
+    """
+    now = tuple(getattr(call, name) for name in CALL_COLUMNS)
+    changed = tuple(
+        name
+        for name, value, before in zip(CALL_COLUMNS, now, call.loaded, strict=True)
+        if value != before
+    )
+    if changed:
+        values = {f"new_{name}": getattr(call, name) for name in changed}
+        session.connection().execute(_update_statement(changed), {"call_id": call.id, **values})
+        call.loaded = now
+
+
+@functools.cache
+def _update_statement(names: tuple[str, ...]) -> Update:
+    """``UPDATE calls SET <names> WHERE id = :call_id``, built once per set of columns."""
+    values: dict[str, Any] = {name: bindparam(f"new_{name}") for name in names}
+    return update(_CALLS).where(_CALLS.c.id == bindparam("call_id")).values(values)
+
+
+def _insert_new(session: Session, target: Table | type[Recording], values: dict[str, Any]) -> Any:
+    """An INSERT of the row that does nothing if a unique key is taken: ON CONFLICT DO NOTHING.
 
     One statement where a SAVEPOINT around a plain INSERT costs three, and a conflict
     (a concurrent first webhook) waits for the other transaction as the INSERT would.
     """
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(model).values(values).on_conflict_do_nothing()
-    return session.scalars(statement.returning(model)).one_or_none()
+    return dialect.insert(target).values(values).on_conflict_do_nothing()
 
 
 def get_or_create_call(
@@ -71,7 +139,7 @@ def get_or_create_call(
     to_number: str | None,
     flow_name: str,
     now: datetime,
-) -> tuple[Call, bool]:
+) -> tuple[CallRecord, bool]:
     """Load the call by CallSid or create it with a fresh reference number.
 
     ``caller`` is called only to create the call: every later webhook of the call skips
@@ -92,14 +160,18 @@ def get_or_create_call(
         "caller_country": number.country,
         "caller_region": number.region,
         "status": "ringing",
+        "status_seq": -1,
         "started_at": now,
         "flow_name": flow_name,
         "flow_state": {},
+        "degraded": False,
     }
     for _ in range(5):
-        call = _insert_new(session, Call, {**values, "reference_number": new_reference_number()})
-        if call is not None:
-            return call, True
+        values["reference_number"] = new_reference_number()
+        statement = _insert_new(session, _CALLS, values).returning(*_RECORD_COLUMNS)
+        row = session.connection().execute(statement).first()
+        if row is not None:
+            return CallRecord.from_row(row), True
         existing = find_call(session, call_sid)
         if existing is not None:
             return existing, False
@@ -107,7 +179,7 @@ def get_or_create_call(
     raise RuntimeError("could not allocate a unique reference number")
 
 
-def load_state(call: Call, cipher: DataCipher) -> CallState | None:
+def load_state(call: CallRecord, cipher: DataCipher) -> CallState | None:
     """The call's flow state, with the callback number decrypted into it."""
     if not call.flow_state:
         return None
@@ -119,7 +191,7 @@ def load_state(call: Call, cipher: DataCipher) -> CallState | None:
     return CallState.from_dict(data)
 
 
-def save_state(call: Call, state: CallState, cipher: DataCipher) -> None:
+def save_state(call: CallRecord, state: CallState, cipher: DataCipher) -> None:
     """Store the flow state; the callback number goes to its encrypted column only."""
     data = state.to_dict()
     variables = dict(data.get("vars", {}))
@@ -148,7 +220,7 @@ def _insert_events(session: Session, rows: list[dict[str, Any]]) -> None:
         session.connection().execute(_INSERT_EVENTS, [_EVENT_FIELDS | row for row in rows])
 
 
-def add_flow_events(session: Session, call: Call, events: Iterable[StepEvent]) -> None:
+def add_flow_events(session: Session, call: CallRecord, events: Iterable[StepEvent]) -> None:
     """Log the engine's steps as CallEvents."""
     rows = [
         {
@@ -167,7 +239,7 @@ def add_flow_events(session: Session, call: Call, events: Iterable[StepEvent]) -
 
 def add_event(
     session: Session,
-    call: Call,
+    call: CallRecord,
     kind: str,
     at: datetime,
     *,
@@ -182,7 +254,7 @@ def add_event(
 
 def upsert_recording(
     session: Session,
-    call: Call,
+    call: CallRecord,
     *,
     recording_sid: str,
     status: str,
@@ -206,7 +278,8 @@ def upsert_recording(
             "duration_s": duration_s,
             "ended_with": ended_with,
         }
-        recording = _insert_new(session, Recording, values)
+        statement = _insert_new(session, Recording, values).returning(Recording)
+        recording = session.scalars(statement).one_or_none()
         if recording is not None:
             return recording, True
         recording = session.scalars(_RECORDING_BY_SID, by_sid).one()  # filed meanwhile

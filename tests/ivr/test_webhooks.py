@@ -18,7 +18,7 @@ from flask import Flask
 from sqlalchemy import Engine, func, select, text
 
 from ivr.calls.numbers import parse_caller
-from ivr.calls.store import get_or_create_call
+from ivr.calls.store import find_call, get_or_create_call, save_call
 from ivr.crypto import DataCipher
 from models import Call, CallEvent, Recording
 from tests.conftest import (
@@ -126,6 +126,44 @@ def test_first_webhooks_of_a_call_at_once_make_one_call(app: Flask) -> None:
     assert second == [(call.id, False)]
     with database.session() as s:
         assert s.scalar(select(func.count()).where(Call.call_sid == arguments["call_sid"])) == 1
+
+
+def test_a_webhook_writes_only_the_columns_it_changed(app: Flask) -> None:
+    """A menu answer read the call before a status callback ended it: saving the answer
+    keeps the callback's final status."""
+    database = app.extensions["database"]
+    sid = call_params()["CallSid"]
+    with database.session() as session:
+        get_or_create_call(
+            session,
+            cipher_of(app),
+            call_sid=sid,
+            account_sid=ACCOUNT_SID,
+            caller=lambda: parse_caller("+16135550142"),
+            to_number=None,
+            flow_name="hotline",
+            now=datetime.now(UTC),
+        )
+        session.commit()
+    with database.session() as session:
+        menu = find_call(session, sid)  # the menu answer reads the call
+    assert menu is not None
+    with database.session() as session:
+        callback = find_call(session, sid)
+        assert callback is not None
+        callback.status, callback.ended_at = "completed", datetime.now(UTC)
+        save_call(session, callback)
+        session.commit()
+    menu.last_step, menu.status = "category", "in-progress"
+    menu.status = "ringing"  # changed back: not a change
+    with database.session() as session:
+        save_call(session, menu)
+        session.commit()
+    with database.session() as session:
+        call = session.scalars(select(Call).where(Call.call_sid == sid)).one()
+        assert (call.status, call.last_step) == ("completed", "category")
+        assert call.ended_at is not None
+        assert call.updated_at > call.created_at
 
 
 def cipher_of(app: Flask) -> DataCipher:
