@@ -77,6 +77,29 @@ def print_phases(phases: Sequence[Phase]) -> None:
     headers = ["run", "target", "C", "calls", "requests", "errors", "req/s", "calls/s"]
     headers += ["p50 ms", "p99 ms", "server ms/req", "web ms/req", "background"]
     print_table("Phases (C = calls at once, back to back)", headers, rows)
+    print_cpu(phases)
+
+
+def print_cpu(phases: Sequence[Phase]) -> None:
+    """Where the machine's CPU went, per webhook request: the generator and each part."""
+    names = sorted({name for ph in phases if ph.cpu for name in ph.cpu.parts})
+    rows = []
+    for ph in phases:
+        assert ph.cpu is not None
+        per = 1000 / ph.requests if ph.requests else float("nan")
+        parts = [ph.cpu.parts[name] * per for name in names]
+        rows.append(
+            (
+                f"run {ph.run}",
+                ph.target,
+                ph.level,
+                ph.cpu.generator * per,
+                *parts,
+                ph.cpu.other * per,
+            )
+        )
+    headers = ["run", "target", "C", "generator", *names, "other"]
+    print_table("CPU ms per webhook request, by process", headers, rows)
 
 
 def _at(phases: Sequence[Phase], target: str, level: str) -> list[Phase]:

@@ -22,8 +22,9 @@ for the backlog and checks rq's failed-job registry.
 Back to back, a call's next request leaves as soon as the previous answer arrives, so
 latency at C calls at once is mostly queueing (Little's law: C outstanding requests /
 throughput). The ``paced`` phases (C=64 by default) hold each caller ``--think`` seconds
-before each answer (a real caller listens to prompts for 10-20 s): their latency is the
-service time under a load the server can carry.
+on average before each answer (a real caller listens to prompts for 10-20 s), starting
+and pausing at random so that the callers are not in step: their latency is the service
+time under a load the server can carry.
 
 Phases alternate between targets, and their order flips from run to run. Peak memory
 (``VmHWM``) of gunicorn's workers and of the rq worker and its work horses is sampled
@@ -191,14 +192,15 @@ def scripts(seed: int, voicemail: bytes, count: int = 700) -> list[CallScript]:
     ]
 
 
-def pause(seconds: float) -> Callable[[Event], None] | None:
-    """An event listener that holds the caller ``seconds`` before each of its answers."""
+def pause(seconds: float, rng: random.Random) -> Callable[[Event], None] | None:
+    """An event listener that holds the caller before each of its answers: ``seconds`` on
+    average, drawn uniformly from half to one and a half times that."""
     if not seconds:
         return None
 
     def listener(event: Event) -> None:
         if event.actor == "caller":
-            time.sleep(seconds)
+            time.sleep(seconds * rng.uniform(0.5, 1.5))
 
     return listener
 
@@ -207,13 +209,22 @@ def drive(
     target: Target, callers: Sequence[CallScript], concurrency: int, seconds: float, phase: Phase
 ) -> None:
     """``concurrency`` threads place calls until ``seconds`` have passed: back to back, or
-    with ``phase.think`` seconds before each answer of the caller."""
+    paced, with about ``phase.think`` seconds before each answer of the caller.
+
+    Paced callers do not move in step: each starts at a random moment of the first
+    ``think`` seconds and pauses a random time, as callers who dialled independently do.
+    Callers started together and pausing alike would reach the server in bursts of
+    ``concurrency`` requests at once, which no phone line sees.
+    """
     lock = threading.Lock()
     counter = iter(range(10**9))
     deadline = time.monotonic() + seconds
-    listener = pause(phase.think)
+    rng = random.Random(phase.run * 1000 + phase.concurrency)
+    listener = pause(phase.think, rng)
 
     def caller() -> None:
+        if phase.think:
+            time.sleep(phase.think * rng.random())
         while time.monotonic() < deadline:
             with lock:
                 script = callers[next(counter) % len(callers)]
