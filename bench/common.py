@@ -556,7 +556,7 @@ def py_spy(
     """
     binary = BIN / "py-spy"
     if not binary.exists():
-        raise RuntimeError(f"{binary} not found: .venv/bin/pip install py-spy")
+        raise RuntimeError(f"{binary} not found: make install-dev installs it")
     argv = [str(binary), "record", "--pid", str(pid), "--subprocesses", "--rate", str(rate)]
     argv += ["--format", fmt, "--output", str(out), "--nonblocking"]
     if gil:
