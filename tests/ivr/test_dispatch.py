@@ -50,6 +50,15 @@ def _relayed(database: Database, dispatch: RqDispatcher, task: str) -> OutboxMes
         return relayed
 
 
+def _scheduled(database: Database, *messages: tuple[str, int, str]) -> list[int]:
+    """Commit outbox messages, each (task, id, queue); their ids in order."""
+    with database.session() as session, session.begin():
+        for task, arg, queue in messages:
+            schedule(session, task, arg, queue=queue)
+    with database.session() as session:
+        return list(session.scalars(select(OutboxMessage.id).order_by(OutboxMessage.id)))
+
+
 def test_a_job_taken_off_its_queue_by_a_worker_that_died_is_relayed_again(
     dispatcher: tuple[RqDispatcher, Database, Redis],
 ) -> None:
@@ -107,12 +116,12 @@ def test_a_batch_is_claimed_and_enqueued_together_and_only_once(
     dispatcher: tuple[RqDispatcher, Database, Redis],
 ) -> None:
     dispatch, database, redis = dispatcher
-    with database.session() as session, session.begin():
-        schedule(session, "refresh_report", 1, queue="urgent")
-        schedule(session, "fetch_recording", 2, queue="media")
-        schedule(session, "refresh_report", 3, queue="normal")
-    with database.session() as session:
-        ids = list(session.scalars(select(OutboxMessage.id).order_by(OutboxMessage.id)))
+    ids = _scheduled(
+        database,
+        ("refresh_report", 1, "urgent"),
+        ("fetch_recording", 2, "media"),
+        ("refresh_report", 3, "normal"),
+    )
     dispatch.relay_all(ids)
     dispatch.relay_all(ids)  # claimed already: nothing enqueued twice
     queued = {name: redis.lrange(q.key, 0, -1) for name, q in dispatch.queues.items()}
@@ -130,11 +139,7 @@ def test_a_failed_enqueue_unclaims_the_whole_batch(
     dispatcher: tuple[RqDispatcher, Database, Redis],
 ) -> None:
     dispatch, database, redis = dispatcher
-    with database.session() as session, session.begin():
-        schedule(session, "refresh_report", 1, queue="normal")
-        schedule(session, "refresh_report", 2, queue="normal")
-    with database.session() as session:
-        ids = list(session.scalars(select(OutboxMessage.id)))
+    ids = _scheduled(database, ("refresh_report", 1, "normal"), ("refresh_report", 2, "normal"))
     redis.shutdown(nosave=True)  # Redis goes away between the claim and the enqueue
     dispatch.relay_all(ids)
     with database.session() as session:
