@@ -45,7 +45,8 @@ class CallRecord:
     Webhooks read and write a call through Core statements (``find_call``,
     ``save_call``), not the ORM's identity map and unit of work: those were a third of
     a webhook's CPU (py-spy, bench/webhook_load.py). ``save_call`` writes the columns
-    changed since the record was read.
+    changed since the record was read: assign new values (``flow_state`` included, as
+    ``save_state`` does); a dict changed in place would compare equal to what was read.
     """
 
     id: int
