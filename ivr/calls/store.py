@@ -216,8 +216,8 @@ def _insert_events(session: Session, rows: list[dict[str, Any]]) -> None:
     ``call.events``, if already loaded in this session, does not see them.
     """
     if rows:
-        # session.connection(): no autoflush, the call's own changes go at the commit.
-        # Every row names every column, as one statement needs.
+        # session.connection(): no autoflush of ORM objects (a recording's changes go at
+        # the commit). Every row names every column, as one statement needs.
         session.connection().execute(_INSERT_EVENTS, [_EVENT_FIELDS | row for row in rows])
 
 

@@ -66,23 +66,19 @@ class RelayThread:
                     self._thread.start()
 
     def _run(self) -> None:
-        stopping = False
-        while not stopping and (ids := self._queue.get()) is not None:
-            # What other requests handed over meanwhile goes in the same batch.
-            batch = list(ids)
-            while True:
-                try:
-                    more = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if more is None:
-                    stopping = True
-                    break
-                batch.extend(more)
+        while True:
+            # One batch: the first hand-over, and what other requests handed over meanwhile.
+            batch = [self._queue.get()]
+            while not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            ids = [message_id for ids in batch if ids is not None for message_id in ids]
             try:
-                self.relay(batch)
+                if ids:
+                    self.relay(ids)
             except Exception as exc:  # the sweep relays what this missed
                 log.warning("outbox relay failed (%s): left to the sweep", type(exc).__name__)
+            if None in batch:  # stop() was called
+                return
 
     def stop(self, timeout: float = 10.0) -> None:
         """Relay what was handed over, then end the thread."""
