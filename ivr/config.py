@@ -58,6 +58,8 @@ SETTINGS: dict[str, tuple[Any, _Parser]] = {
     "OUTBOX_MIN_AGE": (10.0, float),
     "OUTBOX_STALE_AFTER": (1800.0, float),
     "WORKER_MAINTENANCE_INTERVAL": (60, int),
+    # The worker's nice value (0-19; 0 keeps the web tier's priority): see ivr.jobs.priority.
+    "WORKER_NICE": (10, int),
     # Retention (days; 0 keeps forever) and how often the sweep schedules the purge.
     "RETENTION_RECORDINGS_DAYS": (90, int),
     "RETENTION_CALLBACK_DAYS": (90, int),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import click
 from flask import current_app
 from rq import Worker
@@ -9,7 +11,10 @@ from rq.serializers import JSONSerializer
 
 from ivr.jobs import context
 from ivr.jobs.dispatch import RqDispatcher, queues
+from ivr.jobs.priority import lower_priority
 from ivr.jobs.sweeper import Sweeper
+
+log = logging.getLogger(__name__)
 
 
 @click.command("worker")
@@ -21,12 +26,21 @@ from ivr.jobs.sweeper import Sweeper
     show_default=True,
     help="Queues to listen on, most important first.",
 )
-def worker(burst: bool, names: str) -> None:
+@click.option(
+    "--nice",
+    type=click.IntRange(0, 19),
+    default=None,
+    help="CPU priority to yield to the web tier (default: WORKER_NICE; 0 keeps it).",
+)
+def worker(burst: bool, names: str, nice: int | None) -> None:
     """Run an rq worker on the hotline's queues (urgent first) and sweep the outbox.
 
     The sweep relays work that never reached Redis (an outage, a crash after commit)
     or that a dead worker left unfinished, and files webhooks spooled while the
     database was down.
+
+    It runs at a lower CPU priority than the web tier (``WORKER_NICE``): under load the
+    webhooks a caller waits on come first, and the jobs catch up when the load falls.
     """
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     dispatcher = app.extensions["jobs"]
@@ -39,6 +53,9 @@ def worker(burst: bool, names: str) -> None:
     unknown = [n for n in names.split(",") if n not in all_queues]
     if unknown:
         raise click.ClickException(f"unknown queue(s): {', '.join(unknown)}")
+    lowered = lower_priority(app.config["WORKER_NICE"] if nice is None else nice)
+    if lowered:
+        log.info("worker CPU priority lowered: %s", ", ".join(lowered))
     sweeper = Sweeper(app, dispatcher, app.config["SWEEP_INTERVAL"] or 15)
     sweeper.start()
     rq_worker = Worker(

@@ -203,6 +203,23 @@ def test_same_recording_callback_twice_one_recording_one_download(stack: Stack) 
     assert (stats.downloads, stats.deletes) == (1, 1)
 
 
+def _nice(pid: int) -> int:
+    """A process's nice value (``/proc/<pid>/stat``, field 19)."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return int(stat.rsplit(")", 1)[1].split()[16])
+
+
+def test_the_worker_yields_the_cpu_to_the_web_tier(stack: Stack) -> None:
+    with worker_process({**stack.config, "WORKER_NICE": 7}, stack.tmp) as worker:
+        wait_for(lambda: _nice(worker.pid) == 7, 60, "the worker to lower its priority")
+        # It leads its session (a supervisor's start): its session group is lowered too.
+        autogroup = Path(f"/proc/{worker.pid}/autogroup")
+        assert autogroup.read_text().split()[-2:] == ["nice", "7"]
+        call_sid = stack.call(CallScript(answers=LURING_NO_DANGER_ANONYMOUS, voicemail=VOICEMAIL))
+        stack.wait_ready(call_sid)
+    assert _nice(stack.server.process.pid) == 0
+
+
 def test_a_worker_killed_mid_job_retries_and_completes_once(stack: Stack) -> None:
     long_message = stack.tmp / "long.wav"
     synth_wav(
