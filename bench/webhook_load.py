@@ -382,7 +382,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--paced",
         default="64",
-        help="calls at once for the paced phases, whose callers pause before each answer",
+        help="calls at once for the paced phases, whose callers pause before each answer (0: none)",
     )
     parser.add_argument(
         "--think", type=float, default=1.0, help="seconds a paced caller pauses per answer"
@@ -405,6 +405,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--profile-format", default="raw", choices=("raw", "flamegraph", "speedscope")
     )
     parser.add_argument("--log-level", default="WARNING", help="the app's LOG_LEVEL")
+    parser.add_argument(
+        "--worker-nice",
+        type=int,
+        help="the rq worker's WORKER_NICE (default: the app's; 0 runs it at the web's priority)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the logs folder")
     parser.add_argument("--seed", type=int, default=1, help="seed of the callers' numbers")
     return parser.parse_args(argv)
@@ -412,8 +417,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    levels = [int(c) for c in args.concurrency.split(",") if c]
-    paced = [int(c) for c in args.paced.split(",") if c]
+    levels = [int(c) for c in args.concurrency.split(",") if c and int(c) > 0]
+    paced = [int(c) for c in args.paced.split(",") if c and int(c) > 0]  # 0: no paced phase
+    extra = {} if args.worker_nice is None else {"WORKER_NICE": str(args.worker_nice)}
     print(machine_line())
     callers = scripts(args.seed, tone_wav(args.voicemail_seconds))
     phases: list[Phase] = []
@@ -425,6 +431,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             web_threads=args.web_threads,
             log_level=args.log_level,
             keep=args.keep,
+            extra=extra,
         ) as bench,
     ):
         baseline_url = f"http://127.0.0.1:{free_port()}"
