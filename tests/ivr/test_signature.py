@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from flask import Flask
 from twilio.request_validator import RequestValidator
 
-from tests.conftest import PUBLIC_BASE_URL, TwilioClient, call_params
+from tests.conftest import PUBLIC_BASE_URL, TwilioClient, app_config, call_params, running_app
 
 ENDPOINTS = [
     "/twilio/voice",
@@ -77,6 +79,43 @@ def test_signed_for_the_public_url_is_accepted_behind_another_host(twilio: Twili
     resp = twilio.post("/twilio/voice", call_params())
     assert resp.status_code == 200
     assert resp.mimetype == "text/xml"
+
+
+def test_signed_for_the_exact_url_skips_the_port_variants(
+    twilio: TwilioClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_second_check(*args: object, **kwargs: object) -> bool:
+        raise AssertionError("validate() ran for a request signed for the exact URL")
+
+    monkeypatch.setattr(RequestValidator, "validate", no_second_check)
+    assert twilio.post("/twilio/gather?node=language&seq=1", call_params()).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("configured", "signed"),
+    [
+        ("https://hotline.example.org/", "https://hotline.example.org:443"),
+        ("https://hotline.example.org:443", "https://hotline.example.org"),
+    ],
+)
+def test_signed_for_the_url_with_or_without_its_port_is_accepted(
+    database_url: str, tmp_path: Path, configured: str, signed: str
+) -> None:
+    with running_app(app_config(database_url, tmp_path, PUBLIC_BASE_URL=configured)) as app:
+        params = call_params()
+        validator = RequestValidator(app.config["TWILIO_AUTH_TOKEN"])
+        signature = validator.compute_signature(signed + "/twilio/voice", params)
+        resp = app.test_client().post(
+            "/twilio/voice", data=params, headers={"X-Twilio-Signature": signature}
+        )
+        assert resp.status_code == 200
+
+
+def test_a_signature_with_non_ascii_characters_is_refused(twilio: TwilioClient) -> None:
+    resp = twilio.client.post(
+        "/twilio/voice", data=call_params(), headers={"X-Twilio-Signature": "sïgnature="}
+    )
+    assert resp.status_code == 403
 
 
 def test_forwarded_headers_do_not_change_the_signed_url(twilio: TwilioClient) -> None:
