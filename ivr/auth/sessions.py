@@ -10,6 +10,10 @@ value Flask-WTF keeps there, the CSRF secret, is derived from the token with the
 ``SECRET_KEY``, so the CSRF token is bound to the browser's session and changes with it.
 Writing anything else into ``flask.session`` (``flash()`` for instance) raises: keep state
 on the server.
+
+Twilio's webhooks and the API never use the session (see :mod:`ivr.security`): they get
+Flask's null session, which refuses writes too, so no token is drawn and no CSRF secret
+derived for them.
 """
 
 from __future__ import annotations
@@ -22,10 +26,11 @@ from datetime import datetime, timedelta
 from typing import Any, NoReturn
 
 from flask import Flask, Request, Response, g
-from flask.sessions import SessionInterface, SessionMixin
+from flask.sessions import NullSession, SessionInterface, SessionMixin
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from ivr.security import EXEMPT_PREFIXES
 from models import LoginSession, User
 
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{43}$")
@@ -98,8 +103,15 @@ class TokenSessionInterface(SessionInterface):
         """See :func:`cookie_name`."""
         return cookie_name(app)
 
-    def open_session(self, app: Flask, request: Request) -> TokenSession:
-        """The request's token from its cookie, or a new one (not sent unless used)."""
+    def open_session(self, app: Flask, request: Request) -> TokenSession | NullSession:
+        """The request's token from its cookie, or a new one (not sent unless used); the
+        null session under ``/twilio/`` and ``/api/``.
+
+        Flask opens the session before it matches the URL, so ``request.blueprint`` is not
+        known yet: those blueprints are recognised by their URL prefix.
+        """
+        if request.path.startswith(EXEMPT_PREFIXES):
+            return self.make_null_session(app)
         value = request.cookies.get(cookie_name(app), "")
         if TOKEN_PATTERN.match(value):
             return TokenSession(value, app.secret_key or "", from_cookie=True)

@@ -9,12 +9,14 @@ from pathlib import Path
 
 import pytest
 from flask import Flask, session
+from flask.sessions import NullSession
 from sqlalchemy import select, update
 
 from ivr.auth.sessions import TOKEN_PATTERN
+from ivr.security import EXEMPT_PREFIXES
 from models import LoginSession
 from tests.auth.helpers import Console, audit_actions, database, make_user
-from tests.conftest import app_config, running_app
+from tests.conftest import TwilioClient, app_config, call_params, running_app
 
 
 def _logins(app: Flask) -> list[LoginSession]:
@@ -159,3 +161,25 @@ def test_no_cookie_for_pages_without_a_form(app: Flask) -> None:
 def test_the_session_refuses_to_store_anything(app: Flask) -> None:
     with app.test_request_context("/"), pytest.raises(RuntimeError, match="server-side"):
         session["note"] = "kept in the browser"
+
+
+def test_webhooks_and_the_api_get_no_session(app: Flask, twilio: TwilioClient) -> None:
+    account = make_user(app)
+    console = Console(app)
+    console.sign_in(account)  # a browser with a console cookie calls the API: still none
+    with twilio.client:
+        response = twilio.post("/twilio/voice", call_params())
+        assert response.status_code == 200 and "Set-Cookie" not in response.headers
+        assert isinstance(session._get_current_object(), NullSession)  # type: ignore[attr-defined]
+    with console.client:
+        response = console.get("/api/v1/reports")
+        assert response.status_code == 401 and "Set-Cookie" not in response.headers
+        assert isinstance(session._get_current_object(), NullSession)  # type: ignore[attr-defined]
+    with app.test_request_context("/twilio/status"), pytest.raises(RuntimeError):
+        session["note"] = "kept in the browser"
+
+
+def test_the_null_session_prefixes_are_those_of_the_webhooks_and_the_api(app: Flask) -> None:
+    for rule in app.url_map.iter_rules():
+        under_prefix = rule.rule.startswith(EXEMPT_PREFIXES)
+        assert under_prefix == rule.endpoint.startswith(("twilio.", "api.")), rule.rule
