@@ -138,7 +138,7 @@ class Hotline:
             raise BadWebhook("RecordingSid is missing")
         call, _created = self.call_for(params, now)
         status = params.get("RecordingStatus", "completed")[:20]
-        recording, changed = store.upsert_recording(
+        recording_id, changed = store.upsert_recording(
             self.session,
             call,
             recording_sid=sid[:64],
@@ -149,7 +149,7 @@ class Hotline:
         if changed:
             store.add_event(self.session, call, "recording", now, outcome=status, detail=sid[:64])
         if changed and status == "completed":
-            schedule(self.session, "fetch_recording", recording.id, queue="media")
+            schedule(self.session, "fetch_recording", recording_id, queue="media")
         elif changed and status in ("absent", "failed") and call.ended_at is not None:
             schedule(self.session, "refresh_report", call.id, queue=_report_queue(call))
 
@@ -160,13 +160,13 @@ class Hotline:
         if not sid:
             raise BadWebhook("RecordingSid is missing")
         call, _created = self.call_for(params, now)
-        recording, _changed = store.upsert_recording(
+        recording_id, _changed = store.upsert_recording(
             self.session, call, recording_sid=sid[:64], status="processing"
         )
         result = from_twilio_callback(
             params.get("TranscriptionText"), params.get("TranscriptionStatus", "")
         )
-        if store.save_transcript(self.session, self.cipher, recording, result, call.language):
+        if store.save_transcript(self.session, self.cipher, recording_id, result, call.language):
             store.add_event(self.session, call, "transcription", now, outcome=result.status)
             if call.ended_at is not None:
                 schedule(self.session, "refresh_report", call.id, queue=_report_queue(call))

@@ -29,7 +29,10 @@ REFERENCE_DIGITS = 8
 _RECORDING_RANK = {"in-progress": 0, "processing": 1, "completed": 2, "absent": 2, "failed": 2}
 # Built once: every webhook runs them, and building the lookup anew was a quarter of
 # its CPU in the web process (py-spy, bench/webhook_load.py).
-_RECORDING_BY_SID = select(Recording).where(Recording.recording_sid == bindparam("recording_sid"))
+_RECORDINGS = cast(Table, Recording.__table__)
+_RECORDING_BY_SID = select(
+    *(_RECORDINGS.c[name] for name in ("id", "url", "duration_s", "status", "ended_with"))
+).where(_RECORDINGS.c.recording_sid == bindparam("recording_sid"))
 # Events are only ever appended: a Core INSERT skips the unit of work's bookkeeping.
 # RETURNING makes several rows one INSERT ... VALUES (SQLAlchemy's "insertmanyvalues"),
 # where psycopg's executemany costs a pipeline round of its own.
@@ -120,7 +123,7 @@ def _update_statement(names: tuple[str, ...]) -> Update:
     return update(_CALLS).where(_CALLS.c.id == bindparam("call_id")).values(values)
 
 
-def _insert_new(session: Session, target: Table | type[Recording], values: dict[str, Any]) -> Any:
+def _insert_new(session: Session, target: Table, values: dict[str, Any]) -> Any:
     """An INSERT of the row that does nothing if a unique key is taken: ON CONFLICT DO NOTHING.
 
     One statement where a SAVEPOINT around a plain INSERT costs three, and a conflict
@@ -262,15 +265,16 @@ def upsert_recording(
     url: str | None = None,
     duration_s: int | None = None,
     ended_with: str | None = None,
-) -> tuple[Recording, bool]:
-    """Create or update a recording by RecordingSid; returns it and whether it changed.
+) -> tuple[int, bool]:
+    """Create or update a recording by RecordingSid; returns its id and whether it changed.
 
     Callbacks may repeat or arrive out of order: fields only fill in, and the status
-    only moves forward.
+    only moves forward. Core statements, like the call's (see :class:`CallRecord`).
     """
+    connection = session.connection()
     by_sid = {"recording_sid": recording_sid}
-    recording = session.scalar(_RECORDING_BY_SID, by_sid)
-    if recording is None:
+    row = connection.execute(_RECORDING_BY_SID, by_sid).first()
+    if row is None:
         values = {
             "call_id": call.id,
             "recording_sid": recording_sid,
@@ -279,36 +283,39 @@ def upsert_recording(
             "duration_s": duration_s,
             "ended_with": ended_with,
         }
-        statement = _insert_new(session, Recording, values).returning(Recording)
-        recording = session.scalars(statement).one_or_none()
-        if recording is not None:
-            return recording, True
-        recording = session.scalars(_RECORDING_BY_SID, by_sid).one()  # filed meanwhile
-    before = (recording.url, recording.duration_s, recording.status, recording.ended_with)
-    recording.url = recording.url or url
-    recording.duration_s = recording.duration_s if duration_s is None else duration_s
-    recording.ended_with = recording.ended_with or ended_with
-    if _RECORDING_RANK.get(status, 0) > _RECORDING_RANK.get(recording.status, 0):
-        recording.status = status
-    after = (recording.url, recording.duration_s, recording.status, recording.ended_with)
-    return recording, before != after
+        statement = _insert_new(session, _RECORDINGS, values).returning(_RECORDINGS.c.id)
+        inserted = connection.execute(statement).first()
+        if inserted is not None:
+            return int(inserted.id), True
+        row = connection.execute(_RECORDING_BY_SID, by_sid).one()  # filed meanwhile
+    forward = _RECORDING_RANK.get(status, 0) > _RECORDING_RANK.get(row.status, 0)
+    after = {
+        "url": row.url or url,
+        "duration_s": row.duration_s if duration_s is None else duration_s,
+        "status": status if forward else row.status,
+        "ended_with": row.ended_with or ended_with,
+    }
+    changed = {name: value for name, value in after.items() if value != getattr(row, name)}
+    if changed:
+        connection.execute(update(_RECORDINGS).where(_RECORDINGS.c.id == row.id).values(changed))
+    return int(row.id), bool(changed)
 
 
 def save_transcript(
     session: Session,
     cipher: DataCipher,
-    recording: Recording,
+    recording_id: int,
     result: TranscriptResult,
     language: str | None,
     elapsed_seconds: float | None = None,
 ) -> bool:
     """Store a transcript unless a final one exists; returns whether it was stored."""
-    query = select(Transcript).where(Transcript.recording_id == recording.id)
+    query = select(Transcript).where(Transcript.recording_id == recording_id)
     row = session.scalar(query)
     if row is None:
         try:
             with session.begin_nested():
-                row = Transcript(recording_id=recording.id, engine=result.engine, status="pending")
+                row = Transcript(recording_id=recording_id, engine=result.engine, status="pending")
                 session.add(row)
         except IntegrityError:  # another job (or Twilio's callback) got there first
             row = session.scalars(query).one()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import bindparam, event, or_, select, update
+from sqlalchemy import Table, bindparam, event, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from models import Database, OutboxMessage
@@ -14,6 +15,28 @@ QUEUES = ("urgent", "normal", "media")
 # A message whose job failed this many times stays in the outbox, flagged, for a human.
 MAX_ATTEMPTS = 10
 _PENDING_KEY = "outbox_pending"
+# Messages are written and claimed with Core statements, built once: webhooks schedule
+# and the relay claims under load, where the ORM's flush and bulk paths were a tenth of
+# the web's CPU (py-spy, bench/webhook_load.py).
+_OUTBOX = cast(Table, OutboxMessage.__table__)
+_INSERT = insert(_OUTBOX).returning(_OUTBOX.c.id)
+
+
+class Pending(NamedTuple):
+    """A message written by the current transaction, to hand over once it commits."""
+
+    id: int
+    task: str
+    args: list[Any]
+
+
+class Claimed(NamedTuple):
+    """A message claimed for relaying: what its job needs to be enqueued."""
+
+    id: int
+    task: str
+    queue: str
+    attempts: int
 
 
 def schedule(session: Session, task: str, *ids: int, queue: str = "normal") -> None:
@@ -25,12 +48,12 @@ def schedule(session: Session, task: str, *ids: int, queue: str = "normal") -> N
     if queue not in QUEUES:
         raise ValueError(f"unknown queue {queue!r}")
     args = list(ids)
-    for pending in session.info.get(_PENDING_KEY, []):
-        if pending.task == task and pending.args == args:
-            return
-    message = OutboxMessage(task=task, args=args, queue=queue, created_at=datetime.now(UTC))
-    session.add(message)
-    session.info.setdefault(_PENDING_KEY, []).append(message)
+    pending: list[Pending] = session.info.setdefault(_PENDING_KEY, [])
+    if any(p.task == task and p.args == args for p in pending):
+        return
+    values = {"task": task, "args": args, "queue": queue, "created_at": datetime.now(UTC)}
+    message_id = session.connection().execute(_INSERT, values).scalar_one()
+    pending.append(Pending(message_id, task, args))
 
 
 def install(database: Database, dispatch: Callable[[list[int]], None]) -> None:
@@ -38,10 +61,9 @@ def install(database: Database, dispatch: Callable[[list[int]], None]) -> None:
 
     @event.listens_for(database.sessionmaker, "after_commit")
     def _after_commit(session: Session) -> None:
-        pending = session.info.pop(_PENDING_KEY, [])
-        ids = [m.id for m in pending if m.id is not None]
-        if ids:
-            dispatch(ids)
+        pending: list[Pending] = session.info.pop(_PENDING_KEY, [])
+        if pending:
+            dispatch([p.id for p in pending])
 
     @event.listens_for(database.sessionmaker, "after_soft_rollback")
     def _after_rollback(session: Session, _previous: object) -> None:
@@ -49,27 +71,21 @@ def install(database: Database, dispatch: Callable[[list[int]], None]) -> None:
             session.info.pop(_PENDING_KEY, None)
 
 
-# Built once (every relay runs it); RETURNING spares the SELECT of the claimed rows.
+# RETURNING spares the SELECT of the claimed rows.
 _CLAIM = (
-    update(OutboxMessage)
+    update(_OUTBOX)
     .where(
-        OutboxMessage.id.in_(bindparam("message_ids", expanding=True)),
-        OutboxMessage.done_at.is_(None),
-        OutboxMessage.attempts < MAX_ATTEMPTS,
-        or_(
-            OutboxMessage.relayed_at.is_(None),
-            OutboxMessage.relayed_at < bindparam("stale_before"),
-        ),
+        _OUTBOX.c.id.in_(bindparam("message_ids", expanding=True)),
+        _OUTBOX.c.done_at.is_(None),
+        _OUTBOX.c.attempts < MAX_ATTEMPTS,
+        or_(_OUTBOX.c.relayed_at.is_(None), _OUTBOX.c.relayed_at < bindparam("stale_before")),
     )
-    .values(relayed_at=bindparam("now"), attempts=OutboxMessage.attempts + 1)
-    .returning(OutboxMessage)
-    .execution_options(synchronize_session=False, populate_existing=True)
+    .values(relayed_at=bindparam("now"), attempts=_OUTBOX.c.attempts + 1)
+    .returning(_OUTBOX.c.id, _OUTBOX.c.task, _OUTBOX.c.queue, _OUTBOX.c.attempts)
 )
 
 
-def claim(
-    session: Session, message_ids: Sequence[int], *, stale_after: timedelta
-) -> list[OutboxMessage]:
+def claim(session: Session, message_ids: Sequence[int], *, stale_after: timedelta) -> list[Claimed]:
     """Mark messages relayed, except those another process relayed recently or done ones.
 
     The conditional UPDATE is the lock: of two processes claiming the same message,
@@ -79,7 +95,8 @@ def claim(
         return []
     now = datetime.now(UTC)
     params = {"message_ids": list(message_ids), "stale_before": now - stale_after, "now": now}
-    return sorted(session.scalars(_CLAIM, params), key=lambda message: message.id)
+    rows = session.connection().execute(_CLAIM, params)
+    return sorted(Claimed(*row) for row in rows)
 
 
 def due(

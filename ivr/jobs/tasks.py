@@ -120,8 +120,7 @@ def transcribe_recording(ctx: JobContext, recording_id: int) -> None:
         result = engine.transcribe(vault(ctx).get(key, digest), language)
         elapsed = time.perf_counter() - started
         with ctx.database.session() as session, session.begin():
-            recording = session.get(Recording, recording_id)
-            if recording is not None:
-                save_transcript(session, ctx.cipher, recording, result, language, elapsed)
+            if session.get(Recording, recording_id) is not None:
+                save_transcript(session, ctx.cipher, recording_id, result, language, elapsed)
     with ctx.database.session() as session, session.begin():
         schedule(session, "refresh_report", call_id, queue=queue)
