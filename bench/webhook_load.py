@@ -13,11 +13,12 @@ Per phase (one target, one concurrency, ``--seconds`` of calls): webhook request
 calls/s, p50/p99 latency per endpoint as the generator saw it, errors, and the CPU per
 request: ``server`` is the machine's busy time minus the generator's own (web + database
 + Redis + the worker + anybody else), ``web`` the target's gunicorn alone. The rq worker
-runs during the hotline's phases: it never catches up with calls placed back to back, so
-it is busy all along, as it would be under such a load (the worst case for the web
-tier). It is paused (SIGSTOP) during the baseline's phases, which then have the machine
-the hotline had minus the pipeline. After the last phase the benchmark waits (bounded)
-for the backlog and checks rq's failed-job registry.
+runs during the hotline's phases at its production priority (``WORKER_NICE``;
+``--worker-nice``): it never catches up with calls placed back to back, so it has work
+all along and takes whatever CPU the web tier leaves it. It is paused (SIGSTOP) during
+the baseline's phases, which then have the machine the hotline had minus the pipeline.
+After the last phase the benchmark waits (bounded) for the backlog and checks rq's
+failed-job registry.
 
 Back to back, a call's next request leaves as soon as the previous answer arrives, so
 latency at C calls at once is mostly queueing (Little's law: C outstanding requests /

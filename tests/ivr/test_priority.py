@@ -7,13 +7,18 @@ child process; the session group is a stand-in file, so the machine's stays unto
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import app_config
+from tests.live import server_env
+
 ROOT = Path(__file__).resolve().parents[2]
+REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
 PROBE = """
 import json, os, sys
 from pathlib import Path
@@ -66,3 +71,19 @@ def test_zero_keeps_the_priority_and_a_lower_group_nice_is_not_raised(autogroup:
 def test_out_of_range_values_are_clamped(autogroup: Path) -> None:
     assert probe(40, autogroup, session_leader=True)["nice"] == 19
     assert autogroup.read_text() == "19"
+
+
+def test_the_worker_command_lowers_its_priority(sqlite_url: str, tmp_path: Path) -> None:
+    """``--nice`` wins over ``WORKER_NICE``; started from this session, it keeps its group."""
+    config = app_config(sqlite_url, tmp_path, REDIS_URL=REDIS, LOG_LEVEL="INFO", WORKER_NICE=10)
+    flask = str(Path(sys.executable).with_name("flask"))
+    done = subprocess.run(
+        [flask, "--app", "wsgi", "worker", "--burst", "--queues", "media", "--nice", "3"],
+        cwd=ROOT,
+        env=server_env(config),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "worker CPU priority lowered: nice 3\n" in done.stdout + done.stderr
