@@ -1,7 +1,7 @@
 """Reading and writing calls: creation by CallSid, flow state, events, recordings.
 
-Every function flushes and none commits: the request (or job) that calls them commits
-once at its edge.
+Every function writes at once and none commits: the request (or job) that calls them
+commits once at its edge.
 """
 
 from __future__ import annotations
@@ -105,22 +105,28 @@ def save_call(session: Session, call: CallRecord) -> None:
     the last menu) keeps what it wrote to the others.
     """
     now = tuple(getattr(call, name) for name in CALL_COLUMNS)
-    changed = tuple(
-        name
+    changed = {
+        name: value
         for name, value, before in zip(CALL_COLUMNS, now, call.loaded, strict=True)
         if value != before
-    )
+    }
     if changed:
-        values = {f"new_{name}": getattr(call, name) for name in changed}
-        session.connection().execute(_update_statement(changed), {"call_id": call.id, **values})
+        _update_row(session, _CALLS, call.id, changed)
         call.loaded = now
 
 
+def _update_row(session: Session, table: Table, row_id: int, values: dict[str, Any]) -> None:
+    """``UPDATE <table> SET <values> WHERE id = <row_id>``."""
+    params = {f"new_{name}": value for name, value in values.items()}
+    statement = _update_statement(table, tuple(values))
+    session.connection().execute(statement, {"row_id": row_id, **params})
+
+
 @functools.cache
-def _update_statement(names: tuple[str, ...]) -> Update:
-    """``UPDATE calls SET <names> WHERE id = :call_id``, built once per set of columns."""
+def _update_statement(table: Table, names: tuple[str, ...]) -> Update:
+    """The UPDATE of ``_update_row``, built once per table and set of columns."""
     values: dict[str, Any] = {name: bindparam(f"new_{name}") for name in names}
-    return update(_CALLS).where(_CALLS.c.id == bindparam("call_id")).values(values)
+    return update(table).where(table.c.id == bindparam("row_id")).values(values)
 
 
 def _insert_new(session: Session, target: Table, values: dict[str, Any]) -> Any:
@@ -219,8 +225,7 @@ def _insert_events(session: Session, rows: list[dict[str, Any]]) -> None:
     ``call.events``, if already loaded in this session, does not see them.
     """
     if rows:
-        # session.connection(): no autoflush of ORM objects (a recording's changes go at
-        # the commit). Every row names every column, as one statement needs.
+        # Every row names every column, as one statement needs.
         session.connection().execute(_INSERT_EVENTS, [_EVENT_FIELDS | row for row in rows])
 
 
@@ -297,7 +302,7 @@ def upsert_recording(
     }
     changed = {name: value for name, value in after.items() if value != getattr(row, name)}
     if changed:
-        connection.execute(update(_RECORDINGS).where(_RECORDINGS.c.id == row.id).values(changed))
+        _update_row(session, _RECORDINGS, row.id, changed)
     return int(row.id), bool(changed)
 
 
