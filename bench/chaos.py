@@ -47,6 +47,7 @@ from bench.common import (
     app_environment,
     interruptible,
     machine_line,
+    positive_int,
     redis_up,
     spawn,
     stack,
@@ -378,9 +379,9 @@ def _cancel_faults(cancel: threading.Event, threads: list[threading.Thread]) -> 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--calls", type=int, default=2000)
-    parser.add_argument("--concurrency", type=int, default=8, help="caller threads")
-    parser.add_argument("--workers", type=int, default=2, help="rq worker processes")
+    parser.add_argument("--calls", type=positive_int, default=2000)
+    parser.add_argument("--concurrency", type=positive_int, default=8, help="caller threads")
+    parser.add_argument("--workers", type=positive_int, default=2, help="rq worker processes")
     parser.add_argument("--kill", choices=("worker", "horse"), default="worker")
     parser.add_argument("--settle", type=float, default=1800.0, help="max wait for recovery")
     parser.add_argument("--seed", type=int, default=1)

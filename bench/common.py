@@ -12,6 +12,7 @@ This module does not import from ``tests/``: benchmarks are not tests.
 
 from __future__ import annotations
 
+import argparse
 import atexit
 import math
 import os
@@ -57,6 +58,18 @@ QUEUES = ("urgent", "normal", "media")
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 T = TypeVar("T")
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1 (a stack without workers is no stack)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
 
 # --- processes --------------------------------------------------------------------------
 

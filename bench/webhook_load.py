@@ -68,6 +68,7 @@ from bench.common import (
     gunicorn_argv,
     interruptible,
     machine_line,
+    positive_int,
     postgres_cpu_s,
     py_spy,
     server_ready,
@@ -378,7 +379,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         default="16,64,256",
         help="calls at once, comma separated (default 16,64,256)",
     )
-    parser.add_argument("--runs", type=int, default=3, help="runs (each: every phase once)")
+    parser.add_argument(
+        "--runs", type=positive_int, default=3, help="runs (each: every phase once)"
+    )
     parser.add_argument("--seconds", type=float, default=15.0, help="seconds of calls per phase")
     parser.add_argument(
         "--paced",
@@ -389,9 +392,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--think", type=float, default=1.0, help="seconds a paced caller pauses per answer"
     )
     parser.add_argument("--drain", type=float, default=900.0, help="max wait for the pipeline")
-    parser.add_argument("--workers", type=int, default=1, help="rq worker processes")
-    parser.add_argument("--web-workers", type=int, default=2, help="gunicorn workers")
-    parser.add_argument("--web-threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--workers", type=positive_int, default=1, help="rq worker processes")
+    parser.add_argument("--web-workers", type=positive_int, default=2, help="gunicorn workers")
+    parser.add_argument(
+        "--web-threads", type=positive_int, default=4, help="threads per gunicorn worker"
+    )
     parser.add_argument(
         "--voicemail-seconds", type=float, default=2.0, help="length of the load's voicemail"
     )
