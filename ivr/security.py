@@ -22,6 +22,8 @@ from flask_wtf.csrf import CSRFError, CSRFProtect  # type: ignore[import-untyped
 # Blueprints (and URL prefixes, for URLs that match no route) with their own authentication.
 EXEMPT_BLUEPRINTS = frozenset({"twilio", "api", "monitoring"})
 EXEMPT_PREFIXES = ("/twilio/", "/api/")
+# What machines call (probes, the metrics scrape): they never use a console session.
+MACHINE_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

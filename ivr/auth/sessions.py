@@ -30,7 +30,7 @@ from flask.sessions import NullSession, SessionInterface, SessionMixin
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ivr.security import EXEMPT_PREFIXES
+from ivr.security import EXEMPT_PREFIXES, MACHINE_PATHS
 from models import LoginSession, User
 
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{43}$")
@@ -96,21 +96,35 @@ class TokenSession(dict[str, Any], SessionMixin):
         _refuse_write()
 
 
+class NoSession(NullSession):
+    """The session of webhooks, the API and probes: none, and writing to it says why."""
+
+    def _fail(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise RuntimeError(
+            "this request has no session: webhooks, the API and probes are not console pages"
+        )
+
+    __setitem__ = __delitem__ = clear = pop = popitem = update = setdefault = _fail
+
+
 class TokenSessionInterface(SessionInterface):
     """Reads the token cookie; sets it only when a token is new and was used (a form)."""
+
+    null_session_class = NoSession
 
     def get_cookie_name(self, app: Flask) -> str:
         """See :func:`cookie_name`."""
         return cookie_name(app)
 
     def open_session(self, app: Flask, request: Request) -> TokenSession | NullSession:
-        """The request's token from its cookie, or a new one (not sent unless used); the
-        null session under ``/twilio/`` and ``/api/``.
+        """The request's token from its cookie, or a new one (not sent unless used); no
+        session (:class:`NoSession`) under ``/twilio/`` and ``/api/`` and for the probes.
 
         Flask opens the session before it matches the URL, so ``request.blueprint`` is not
-        known yet: those blueprints are recognised by their URL prefix.
+        known yet: those blueprints are recognised by their URL prefix, the probes by
+        their paths.
         """
-        if request.path.startswith(EXEMPT_PREFIXES):
+        if request.path.startswith(EXEMPT_PREFIXES) or request.path in MACHINE_PATHS:
             return self.make_null_session(app)
         value = request.cookies.get(cookie_name(app), "")
         if TOKEN_PATTERN.match(value):

@@ -13,7 +13,7 @@ from flask.sessions import NullSession
 from sqlalchemy import select, update
 
 from ivr.auth.sessions import TOKEN_PATTERN
-from ivr.security import EXEMPT_PREFIXES
+from ivr.security import EXEMPT_PREFIXES, MACHINE_PATHS
 from models import LoginSession
 from tests.auth.helpers import Console, audit_actions, database, make_user
 from tests.conftest import TwilioClient, app_config, call_params, running_app
@@ -175,11 +175,26 @@ def test_webhooks_and_the_api_get_no_session(app: Flask, twilio: TwilioClient) -
         response = console.get("/api/v1/reports")
         assert response.status_code == 401 and "Set-Cookie" not in response.headers
         assert isinstance(session._get_current_object(), NullSession)  # type: ignore[attr-defined]
-    with app.test_request_context("/twilio/status"), pytest.raises(RuntimeError):
+    with (
+        app.test_request_context("/twilio/status"),
+        pytest.raises(RuntimeError, match="webhooks, the API and probes"),
+    ):
         session["note"] = "kept in the browser"
+
+
+def test_probes_and_the_metrics_scrape_get_no_session(app: Flask) -> None:
+    client = app.test_client()
+    for path in sorted(MACHINE_PATHS):
+        with client:
+            response = client.get(path)
+            assert response.status_code == 200, path
+            assert "Set-Cookie" not in response.headers, path
+            assert isinstance(session._get_current_object(), NullSession), path  # type: ignore[attr-defined]
 
 
 def test_the_null_session_prefixes_are_those_of_the_webhooks_and_the_api(app: Flask) -> None:
     for rule in app.url_map.iter_rules():
         under_prefix = rule.rule.startswith(EXEMPT_PREFIXES)
         assert under_prefix == rule.endpoint.startswith(("twilio.", "api.")), rule.rule
+    probes = {rule.rule for rule in app.url_map.iter_rules() if rule.rule in MACHINE_PATHS}
+    assert probes == MACHINE_PATHS  # each is a route: a renamed one would get a session
