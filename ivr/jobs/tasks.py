@@ -78,7 +78,9 @@ def _note_fetch_failure(ctx: JobContext, recording_id: int, exc: Exception) -> N
 
 def _stored(ctx: JobContext, recording_id: int, key: str, digest: str, size: int) -> None:
     with ctx.database.session() as session, session.begin():
-        recording = session.get(Recording, recording_id, with_for_update=True)
+        # FOR NO KEY UPDATE: a transcript filed meanwhile (its foreign key check locks
+        # the recording FOR KEY SHARE) does not wait for this job.
+        recording = session.get(Recording, recording_id, with_for_update={"key_share": True})
         if recording is None or recording.stored_at is not None:
             return
         recording.storage_key, recording.sha256, recording.size_bytes = key, digest, size

@@ -97,8 +97,10 @@ def refresh_report(session: Session, call_id: int, cipher: DataCipher) -> Report
     The call's row is locked first (PostgreSQL; SQLite has one writer at a time): two
     jobs refreshing the same call (a status and a recording callback) take turns, and the
     second updates the report the first made instead of failing on its unique call.
+    ``FOR NO KEY UPDATE``, not ``FOR UPDATE``: a late callback's event (its foreign key
+    check locks the call ``FOR KEY SHARE``) does not wait for the job.
     """
-    call = session.get(Call, call_id, with_for_update=True)
+    call = session.get(Call, call_id, with_for_update={"key_share": True})
     if call is None or call.ended_at is None or not qualifies(call):
         return None
     transcripts = transcripts_of(session, call)

@@ -14,13 +14,13 @@ from flask import Flask
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from ivr.calls.store import new_reference_number
+from ivr.calls.store import add_event, new_reference_number
 from ivr.crypto import DataCipher
 from ivr.jobs.outbox import schedule
 from ivr.media.storage import AudioVault, DirectoryStore
 from ivr.reports.pipeline import refresh_report
 from ivr.reports.priority import prioritise
-from models import Call, Database, Recording, Report, Transcript
+from models import Call, CallEvent, Database, Recording, Report, Transcript
 from tests.conftest import app_config, running_app
 from tests.live import wait_for
 
@@ -255,3 +255,35 @@ def _waiting_on_a_lock(session: Session) -> bool:
     )
     with session.get_bind().connect() as conn:
         return bool(conn.scalar(query))
+
+
+def test_a_refresh_under_way_does_not_hold_up_a_late_callback_of_its_call(
+    own_postgres_url: str, tmp_path: Path
+) -> None:
+    """A callback after the end (recording status, transcription) logs an event, whose
+    foreign key check locks the call FOR KEY SHARE: the report's lock must not block it."""
+    with running_app(app_config(own_postgres_url, tmp_path)) as app:
+        database: Database = app.extensions["database"]
+        cipher: DataCipher = app.extensions["cipher"]
+        with database.session() as session, session.begin():
+            call_id = Made(session, cipher).call().id
+        job = database.session()
+        job.begin()
+        assert refresh_report(job, call_id, cipher) is not None  # holds its lock
+        try:
+            with database.session() as webhook, webhook.begin():
+                webhook.execute(text("SET LOCAL lock_timeout = '2s'"))
+                add_event(webhook, _Ref(call_id), "recording", datetime.now(UTC), outcome="late")
+        finally:
+            job.rollback()
+            job.close()
+        with database.session() as session:
+            kinds = session.scalars(select(CallEvent.kind).where(CallEvent.call_id == call_id))
+            assert list(kinds) == ["recording"]
+
+
+@dataclass
+class _Ref:
+    """What ``add_event`` reads of a call."""
+
+    id: int
