@@ -61,7 +61,7 @@ T = TypeVar("T")
 
 
 def positive_int(text: str) -> int:
-    """An argparse type: a whole number of at least 1 (a stack without workers is no stack)."""
+    """An argparse type: a whole number of at least 1 (runs, calls, threads, processes)."""
     try:
         value = int(text)
     except ValueError:
