@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -20,6 +21,20 @@ from models import Call, CallEvent, Database, Recording, Report, Transcript
 from tests.conftest import ACCOUNT_SID
 
 CALLBACK_NUMBER = "+16135550142"
+
+
+def unlike_the_caller(draw: Callable[[], str]) -> str:
+    """A random identifier that does not hold the caller's last four digits.
+
+    Tests check that a page or an answer never shows the number, down to "0142"; a
+    random report number or SID holding those digits (about one in a thousand) would
+    fail them by chance.
+    """
+    while CALLBACK_NUMBER[-4:] in (value := draw()):
+        pass
+    return value
+
+
 TRANSCRIPT = "He wrote to my daughter on snapchat as @dark_wolf, see www.example.com/abc"
 ENTITIES = {
     "urls": ["www.example.com/abc"],
@@ -77,7 +92,7 @@ class ReportFactory:
     ) -> str:
         """A report received ``minutes`` after the epoch; returns its report number."""
         started = self.epoch + timedelta(minutes=minutes, seconds=5)
-        number = str(10**11 + secrets.randbelow(9 * 10**11))
+        number = unlike_the_caller(lambda: str(10**11 + secrets.randbelow(9 * 10**11)))
         with self.database.session() as session, session.begin():
             call = self._call(number, started, anonymous=anonymous)
             if voicemail:
@@ -109,7 +124,7 @@ class ReportFactory:
     def _call(self, number: str, started: datetime, *, anonymous: bool) -> Call:
         callback = None if anonymous else self.cipher.encrypt_text(CALLBACK_NUMBER)
         call = Call(
-            call_sid="CA" + uuid.uuid4().hex,
+            call_sid=unlike_the_caller(lambda: "CA" + uuid.uuid4().hex),
             account_sid=ACCOUNT_SID,
             reference_number=number,
             from_enc=self.cipher.encrypt_text(CALLBACK_NUMBER),
@@ -151,10 +166,10 @@ class ReportFactory:
 
 def _recording(started: datetime) -> Recording:
     return Recording(
-        recording_sid="RE" + uuid.uuid4().hex,
+        recording_sid=unlike_the_caller(lambda: "RE" + uuid.uuid4().hex),
         status="completed",
         duration_s=42,
-        sha256=secrets.token_hex(32),
+        sha256=unlike_the_caller(lambda: secrets.token_hex(32)),
         storage_key="recordings/x.enc",
         stored_at=started + timedelta(minutes=2),
     )
