@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,7 +15,7 @@ from flask import Flask
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from ivr.calls.store import add_event, new_reference_number
+from ivr.calls.store import add_event, find_call, new_reference_number
 from ivr.crypto import DataCipher
 from ivr.jobs.outbox import schedule
 from ivr.media.storage import AudioVault, DirectoryStore
@@ -215,17 +216,32 @@ def _report_of(database: Database, call_id: int) -> Report | None:
         return s.scalar(select(Report).where(Report.call_id == call_id))
 
 
-def test_two_refreshes_of_one_call_at_once_make_one_report(
-    own_postgres_url: str, tmp_path: Path
-) -> None:
-    with running_app(app_config(own_postgres_url, tmp_path)) as app:
+@contextmanager
+def _refresh_under_way(
+    url: str, tmp_path: Path
+) -> Iterator[tuple[Database, DataCipher, Call, Session]]:
+    """An ended call on PostgreSQL, and its report refreshed in a transaction left open:
+    the refresh's lock on the call is held until the block ends (then rolled back)."""
+    with running_app(app_config(url, tmp_path)) as app:
         database: Database = app.extensions["database"]
         cipher: DataCipher = app.extensions["cipher"]
         with database.session() as session, session.begin():
-            call_id = Made(session, cipher).call().id
-        first = database.session()
-        first.begin()
-        assert refresh_report(first, call_id, cipher) is not None  # not committed yet
+            call = Made(session, cipher).call()
+        job = database.session()
+        job.begin()
+        try:
+            assert refresh_report(job, call.id, cipher) is not None  # not committed yet
+            yield database, cipher, call, job
+        finally:
+            job.rollback()
+            job.close()
+
+
+def test_two_refreshes_of_one_call_at_once_make_one_report(
+    own_postgres_url: str, tmp_path: Path
+) -> None:
+    with _refresh_under_way(own_postgres_url, tmp_path) as (database, cipher, call, first):
+        call_id = call.id
         outcome: list[object] = []
 
         def second() -> None:
@@ -240,7 +256,6 @@ def test_two_refreshes_of_one_call_at_once_make_one_report(
         # The second refresh waits for the first one's lock on the call, not for a CPU.
         wait_for(lambda: _waiting_on_a_lock(first), 30, "the second refresh to wait")
         first.commit()
-        first.close()
         racer.join(30)
         assert len(outcome) == 1 and isinstance(outcome[0], Report), outcome
         with database.session() as session:
@@ -262,28 +277,12 @@ def test_a_refresh_under_way_does_not_hold_up_a_late_callback_of_its_call(
 ) -> None:
     """A callback after the end (recording status, transcription) logs an event, whose
     foreign key check locks the call FOR KEY SHARE: the report's lock must not block it."""
-    with running_app(app_config(own_postgres_url, tmp_path)) as app:
-        database: Database = app.extensions["database"]
-        cipher: DataCipher = app.extensions["cipher"]
-        with database.session() as session, session.begin():
-            call_id = Made(session, cipher).call().id
-        job = database.session()
-        job.begin()
-        assert refresh_report(job, call_id, cipher) is not None  # holds its lock
-        try:
-            with database.session() as webhook, webhook.begin():
-                webhook.execute(text("SET LOCAL lock_timeout = '2s'"))
-                add_event(webhook, _Ref(call_id), "recording", datetime.now(UTC), outcome="late")
-        finally:
-            job.rollback()
-            job.close()
+    with _refresh_under_way(own_postgres_url, tmp_path) as (database, _cipher, call, _job):
+        with database.session() as webhook, webhook.begin():
+            webhook.execute(text("SET LOCAL lock_timeout = '2s'"))
+            record = find_call(webhook, call.call_sid)
+            assert record is not None
+            add_event(webhook, record, "recording", datetime.now(UTC), outcome="late")
         with database.session() as session:
-            kinds = session.scalars(select(CallEvent.kind).where(CallEvent.call_id == call_id))
+            kinds = session.scalars(select(CallEvent.kind).where(CallEvent.call_id == call.id))
             assert list(kinds) == ["recording"]
-
-
-@dataclass
-class _Ref:
-    """What ``add_event`` reads of a call."""
-
-    id: int
