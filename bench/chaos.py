@@ -8,8 +8,9 @@ callback and every Gather/Record action delivered twice (Twilio retries), 5% hav
 end-of-call callbacks shuffled (out of order). While they run:
 
 * at 25% of the calls, Redis is killed (SIGKILL) and restarted empty 3 s later;
-* at 50%, an rq worker is SIGKILLed in the middle of a job (with its work horse;
-  ``kill="horse"`` kills the work horse only), and restarted as a supervisor would;
+* at 50%, an rq worker is SIGKILLed in the middle of a job (found from rq's records in
+  Redis: a worker busy with a job; the worker runs it in its own process), and restarted
+  as a supervisor would; rq takes the job back once its heartbeat has expired;
 * at 75%, PostgreSQL is restarted (``pg_ctl restart -m fast``);
 * at 60% and at the end, every Redis key is dumped and searched.
 
@@ -26,7 +27,6 @@ Run: ``.venv/bin/python -m bench.chaos`` (2,000 calls, ~20 min);
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import random
 import signal
@@ -38,6 +38,13 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Worker
+from rq.job import Job
+from rq.serializers import JSONSerializer
+from rq.worker import WorkerStatus
 
 from bench.chaos_checks import CallRecord, ChaosResult, check, print_result, redis_dump
 from bench.common import (
@@ -54,18 +61,19 @@ from bench.common import (
     stop_group,
     wait_for,
 )
-from bench.memory import work_horses
 from bench.postgres import PrivatePostgres, private_postgres
 from ivr.simulator import CallScript, Faults, tone_wav
 
 TRANSCRIPT = "a man on a chat app keeps asking my daughter for photos his name is dark wolf 42"
 AREA_CODES = ("613", "514", "604", "403", "902", "204", "306")
-# Faster sweeps and rq maintenance than production, so that recovery fits in the run.
+# Faster sweeps, rq maintenance and job heartbeats than production, so that recovery
+# fits in the run: the job of the killed worker is taken back ~3 heartbeats after its last.
 CHAOS_CONFIG = {
     "TRANSCRIBER": "twilio",
     "SWEEP_INTERVAL": "2",
     "OUTBOX_MIN_AGE": "5",
     "WORKER_MAINTENANCE_INTERVAL": "10",
+    "WORKER_HEARTBEAT_INTERVAL": "5",
 }
 
 
@@ -177,64 +185,105 @@ def _dump_when_up(bench: Stack, cancel: threading.Event) -> list[bytes]:
 
 
 def kill_worker_mid_job(
-    bench: Stack, supervisor: Supervisor, timeline: Timeline, how: str, cancel: threading.Event
+    bench: Stack, supervisor: Supervisor, timeline: Timeline, cancel: threading.Event
 ) -> None:
-    """Wait for a work horse (a job running), then SIGKILL the worker with it, or it alone.
+    """Wait for a worker that rq records running a job, SIGKILL it (its process group),
+    then note when rq takes the job back and when it has finished.
 
-    A job can end between seeing its horse and the kill: then wait for the next one."""
+    A job can end between seeing it and the kill: then the worker goes on, and the next
+    job is waited for."""
     deadline = time.monotonic() + 120
-    while not cancel.is_set():
-        left = deadline - time.monotonic()
-        wait_for(lambda: cancel.is_set() or _a_horse(bench), left, "a job", interval=0.02)
-        with supervisor.lock:  # the supervisor must not swap workers under our feet
-            found = None if cancel.is_set() else _a_horse(bench)
-            if found is not None and _sigkill(*found, how):
-                timeline.mark("worker killed")
-                job = ", ".join(_started_job_ids(bench)) or "a job"
-                what = "work horse" if how == "horse" else "rq worker and work horse"
-                timeline.notes.append(f"SIGKILL {what} {found[1]} during {job}")
-                return
-
-
-def _sigkill(worker_pid: int, horse_pid: int, how: str) -> bool:
-    """SIGKILL the horse (and its worker's group); False if the horse was already gone."""
-    try:
-        os.kill(horse_pid, signal.SIGKILL)
-    except ProcessLookupError:
-        return False
-    if how != "horse":
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(worker_pid, signal.SIGKILL)
-    return True
-
-
-def _a_horse(bench: Stack) -> tuple[int, int] | None:
-    """(worker, work horse) of a job running now. rq forks a horse per job, which leaves
-    the worker's group (``os.setpgrp()``); the child left in the group is rq's scheduler."""
-    for worker in bench.workers:
-        if worker.poll() is not None:
-            continue
-        horses = work_horses(worker.pid)
-        if horses:
-            return worker.pid, horses[0]
-    return None
-
-
-def _started_job_ids(bench: Stack) -> list[str]:
-    from rq import Queue
-    from rq.serializers import JSONSerializer
-
     connection = bench.redis_connection()
     try:
-        ids: list[str] = []
-        for name in ("urgent", "normal", "media"):
-            queue = Queue(name, connection=connection, serializer=JSONSerializer)
-            ids += queue.started_job_registry.get_job_ids()
-        return ids
-    except Exception:
-        return []
+        while not cancel.is_set():
+            with supervisor.lock:  # the supervisor must not swap workers under our feet
+                pid = next(iter(_busy_workers(bench, connection)), None)
+                job_id = None if pid is None else _sigkill_if_busy(bench, connection, pid)
+            if job_id is not None:
+                timeline.mark("worker killed")
+                timeline.notes.append(f"SIGKILL rq worker {pid} during {job_id}")
+                _watch_killed_job(connection, job_id, timeline, cancel)
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError("timed out after 120s waiting for a job")
+            time.sleep(0.02)
     finally:
         connection.close()
+
+
+def _busy_workers(bench: Stack, connection: Redis) -> dict[int, str]:
+    """{pid: job id} of the bench's live workers that rq records running a job (rq's
+    worker hash and the worker's executions in Redis; a dead worker's stay behind)."""
+    alive = {worker.pid for worker in bench.workers if worker.poll() is None}
+    try:
+        found = {}
+        for worker in Worker.all(connection=connection, serializer=JSONSerializer):
+            if worker.pid in alive and worker.get_state() == WorkerStatus.BUSY:
+                job_id = worker.get_current_job_id()
+                if job_id is not None:
+                    found[worker.pid] = job_id
+        return found
+    except RedisError:  # Redis still coming back from its own fault
+        return {}
+
+
+def _sigkill_if_busy(bench: Stack, connection: Redis, pid: int) -> str | None:
+    """SIGKILL worker ``pid``'s process group if rq still records it running a job, read
+    while the group is stopped (SIGSTOP), so that the job cannot end meanwhile; the job's
+    id, or None (the group is continued).
+
+    The job must be ``started``: a worker killed between taking a job off its queue and
+    starting it leaves it ``queued`` in no queue, which the sweep relays again (a job lost
+    in Redis), not rq."""
+    try:
+        os.killpg(pid, signal.SIGSTOP)
+    except ProcessLookupError:
+        return None
+    job_id = None
+    try:
+        running = _busy_workers(bench, connection).get(pid)
+        status = None if running is None else _job_status(connection, running)
+        job_id = running if status is not None and status[0] == "started" else None
+    finally:
+        os.killpg(pid, signal.SIGKILL if job_id is not None else signal.SIGCONT)
+    return job_id
+
+
+def _watch_killed_job(
+    connection: Redis, job_id: str, timeline: Timeline, cancel: threading.Event
+) -> None:
+    """Mark when rq takes the killed job back (its heartbeat expired, ~3 x
+    ``WORKER_HEARTBEAT_INTERVAL``, seen at a maintenance pass) and when it has ended."""
+    killed = time.monotonic()
+    status = "started"  # as the worker left it (``_sigkill_if_busy``)
+    while not cancel.wait(0.5) and time.monotonic() - killed < 180:
+        read = _job_status(connection, job_id)
+        if read is None:
+            continue
+        status, retries_left = read
+        after = f"{time.monotonic() - killed:.1f} s after the kill"
+        if status in ("finished", "failed", "gone"):
+            timeline.mark(f"killed job {status}")
+            timeline.notes.append(f"{job_id} {status} {after} (rq retries left: {retries_left})")
+            return
+        if status != "started" and "killed job taken back" not in timeline.marks:
+            timeline.mark("killed job taken back")
+            timeline.notes.append(f"{job_id} {status} {after}")
+    timeline.notes.append(f"{job_id} still {status} when the watch ended")
+
+
+def _job_status(connection: Redis, job_id: str) -> tuple[str, str] | None:
+    """(status, retries left) of an rq job in Redis ("gone" if it is not there), or None
+    if Redis does not answer."""
+    try:
+        status, retries_left = connection.hmget(Job.key_for(job_id), ["status", "retries_left"])
+    except RedisError:
+        return None
+    return _text(status) or "gone", _text(retries_left) or "none"
+
+
+def _text(value: bytes | str | None) -> str:
+    return value.decode() if isinstance(value, bytes) else value or ""
 
 
 def restart_postgres(pg: PrivatePostgres, timeline: Timeline, cancel: threading.Event) -> None:
@@ -292,7 +341,6 @@ def fault_schedule(
     supervisor: Supervisor,
     timeline: Timeline,
     calls: int,
-    how: str,
     cancel: threading.Event,
 ) -> tuple[Callable[[int], None], list[threading.Thread], list[list[bytes]]]:
     """What to break when, as a callback of the number of calls placed so far; a fault
@@ -300,7 +348,7 @@ def fault_schedule(
     dumps: list[list[bytes]] = []
     actions: list[tuple[float, Callable[[], None]]] = [
         (0.25, lambda: restart_redis(bench, timeline, cancel)),
-        (0.50, lambda: kill_worker_mid_job(bench, supervisor, timeline, how, cancel)),
+        (0.50, lambda: kill_worker_mid_job(bench, supervisor, timeline, cancel)),
         (0.60, lambda: dumps.append(_dump_when_up(bench, cancel))),
         (0.75, lambda: restart_postgres(pg, timeline, cancel)),
     ]
@@ -327,7 +375,6 @@ def run_chaos(
     concurrency: int = 8,
     workers: int = 2,
     seed: int = 1,
-    kill: str = "worker",
     settle_s: float = 1800.0,
     keep: bool = False,
 ) -> ChaosResult:
@@ -354,9 +401,7 @@ def run_chaos(
         supervisor = Supervisor(bench)
         supervisor.start()
         stop.callback(supervisor.stop)
-        at_fraction, threads, dumps = fault_schedule(
-            bench, pg, supervisor, timeline, calls, kill, cancel
-        )
+        at_fraction, threads, dumps = fault_schedule(bench, pg, supervisor, timeline, calls, cancel)
         # First at teardown: no fault may restart Redis or PostgreSQL behind the cleanup.
         stop.callback(_cancel_faults, cancel, threads)
         timeline.mark("start")
@@ -382,7 +427,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--calls", type=positive_int, default=2000)
     parser.add_argument("--concurrency", type=positive_int, default=8, help="caller threads")
     parser.add_argument("--workers", type=positive_int, default=2, help="rq worker processes")
-    parser.add_argument("--kill", choices=("worker", "horse"), default="worker")
     parser.add_argument("--settle", type=float, default=1800.0, help="max wait for recovery")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="keep the logs folder")
@@ -395,7 +439,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             concurrency=args.concurrency,
             workers=args.workers,
             seed=args.seed,
-            kill=args.kill,
             settle_s=args.settle,
             keep=args.keep,
         )

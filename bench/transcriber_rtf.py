@@ -8,8 +8,9 @@
   voice ``en-us+klatt4``) at 8 kHz and at 16 kHz (the engine's model rate: no upsampling).
 
 The first call of this process loads the model and is reported on its own; so is the
-first call in a brand-new process, which is what every rq work horse pays (rq forks a
-horse per job and the decoder is built lazily, per process). Then ``--repeat`` warm runs
+first call in a brand-new process, which is what every rq work horse of ``worker
+--fork`` pays (it forks a horse per job and the decoder is built lazily, per process; the
+default worker runs jobs in process and pays it once). Then ``--repeat`` warm runs
 of every case, interleaved, give a median and a spread. Wall time and this process's CPU
 time are both shown: the machine is shared, and CPU time is the steadier of the two.
 
@@ -49,7 +50,7 @@ SENTENCES = (
     "I saved the messages and I can send them to you if you need them.",
 )
 
-# What a fresh process pays for its first transcription (an rq work horse, say).
+# What a fresh process pays for its first transcription (a work horse of worker --fork).
 _COLD = """
 import json, sys, time
 import transcripts
@@ -219,7 +220,7 @@ def report(cases: Sequence[Case]) -> None:
             f"\nModel load (first call of the process minus a warm decode of the same audio):"
             f" {load:.2f} s. '1st call' of the other rows ran after it, warm."
             " 'new process' is the first call in a fresh interpreter (import + model + decode):"
-            " what an rq work horse pays for each transcription job."
+            " what a work horse of `worker --fork` pays for each transcription job."
             " 'to 16 kHz s' is the engine's own conversion (upsampling of 8 kHz audio),"
             " included in the decode times."
         )

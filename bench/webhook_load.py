@@ -28,9 +28,9 @@ and pausing at random so that the callers are not in step: their latency is the 
 time under a load the server can carry.
 
 Phases alternate between targets, and their order flips from run to run. Peak memory
-(``VmHWM``) of gunicorn's workers and of the rq worker and its work horses is sampled
-throughout; a last phase starts an rq worker with the offline transcriber and places a
-few calls with a real 14 s voicemail to measure a work horse with the model loaded.
+(``VmHWM``) of gunicorn's workers and of the rq worker (and of any process it forks) is
+sampled throughout; a last phase starts an rq worker with the offline transcriber and
+places a few calls with a real 14 s voicemail to measure it with the model loaded.
 
 Run: ``.venv/bin/python -m bench.webhook_load`` (3 runs, ~20 min);
 ``--runs 1 --seconds 5 --concurrency 16`` for a quick look.
@@ -301,7 +301,7 @@ def run_phase(
 
 
 def signal_workers(bench: Stack, signum: int) -> None:
-    """Stop or continue the rq workers and their work horses (their process groups)."""
+    """Stop or continue the rq workers (their process groups: rq's scheduler too)."""
     for worker in bench.workers:
         os.killpg(worker.pid, signum)
 

@@ -1,10 +1,10 @@
-"""Peak memory of an rq worker and its work horses while the offline transcriber decodes.
+"""Peak memory of an rq worker while the offline transcriber decodes.
 
 The stack runs without workers while ``--calls`` calls leave the 14 s sample voicemail;
 then ``flask --app wsgi worker --burst`` (``TRANSCRIBER=pocketsphinx``) works through
 their jobs (download, transcription, report), under a small wrapper process whose only
-children are that worker and, through it, the work horses rq forks for each job. Two
-measures:
+children are that worker and, through it, rq's scheduler (and, with ``--fork``, the work
+horses it forks for each job; by default the worker decodes in process). Two measures:
 
 - ``VmHWM`` (the kernel's high-water mark of a process's resident set) of the worker,
   rq's scheduler and each work horse, sampled every 20 ms (:class:`MemorySampler` follows
@@ -12,7 +12,7 @@ measures:
 - the wrapper's ``getrusage(RUSAGE_CHILDREN).ru_maxrss`` once the worker has exited:
   the largest resident set among the worker and every process it reaped, sampled or not.
 
-Both count the pages a horse shares with the worker it was forked from.
+Both count the pages a forked process shares with the worker it was forked from.
 
     .venv/bin/python -m bench.worker_memory              # 5 calls, ~2 min
 """

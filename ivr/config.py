@@ -58,6 +58,9 @@ SETTINGS: dict[str, tuple[Any, _Parser]] = {
     "OUTBOX_MIN_AGE": (10.0, float),
     "OUTBOX_STALE_AFTER": (1800.0, float),
     "WORKER_MAINTENANCE_INTERVAL": (60, int),
+    # Seconds between a running job's reports to rq; a job whose worker died is retried
+    # about three intervals after its last one (ivr.jobs.worker.HotlineWorker).
+    "WORKER_HEARTBEAT_INTERVAL": (30, int),
     # The worker's nice value (0-19; 0 keeps the web tier's priority): see ivr.jobs.priority.
     "WORKER_NICE": (10, int),
     # Retention (days; 0 keeps forever) and how often the sweep schedules the purge.

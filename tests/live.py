@@ -111,13 +111,13 @@ def server_env(config: Mapping[str, Any]) -> dict[str, str]:
 
 @contextmanager
 def worker_process(
-    config: Mapping[str, Any], tmp_path: Path, name: str = "worker"
+    config: Mapping[str, Any], tmp_path: Path, name: str = "worker", *args: str
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """Run ``flask --app wsgi worker`` in its own process group; kill the group after."""
+    """Run ``flask --app wsgi worker [args]`` in its own process group; kill the group after."""
     log_path = tmp_path / f"{name}.log"
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
-            [str(Path(sys.executable).with_name("flask")), "--app", "wsgi", "worker"],
+            [str(Path(sys.executable).with_name("flask")), "--app", "wsgi", "worker", *args],
             cwd=ROOT,
             env=server_env(config),
             stdout=log,
@@ -142,17 +142,6 @@ def stop_group(process: subprocess.Popen[bytes]) -> None:
         process.wait()
     except ProcessLookupError:
         pass
-
-
-def children(pid: int) -> list[int]:
-    """The direct child processes of ``pid`` (from /proc)."""
-    found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            found += [int(c) for c in (task / "children").read_text().split()]
-        except OSError:
-            continue
-    return found
 
 
 def wait_for(predicate: Any, timeout: float, message: str, interval: float = 0.2) -> Any:

@@ -1,7 +1,8 @@
 """What a job needs (database, cipher, configuration), without an app context.
 
-The worker command sets the app before rq forks its work horses; the in-process
-dispatcher sets it when the web app starts. Jobs read it through :func:`current`.
+The worker command sets the app before it runs jobs (or forks work horses for them,
+with ``--fork``); the in-process dispatcher sets it when the web app starts. Jobs read
+it through :func:`current`.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ class JobContext:
     pid: int = field(default_factory=os.getpid)
 
     def after_fork(self) -> None:
-        """In a forked work horse: drop the parent's pooled connections (never share them)."""
+        """In a forked process (a work horse): drop the parent's pooled connections (never
+        share them)."""
         if self.pid != os.getpid():
             self.database.engine.dispose(close=False)
             self.pid = os.getpid()

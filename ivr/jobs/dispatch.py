@@ -91,7 +91,8 @@ class RqDispatcher:
     """Relays messages to rq; while Redis is down it backs off and leaves them to the sweep.
 
     Messages committed by a web request are relayed by a :class:`RelayThread`, after the
-    answer; jobs and the sweep relay theirs at once (an rq work horse exits after its job).
+    answer; jobs and the sweep relay theirs at once (a job of ``worker --fork`` runs in a
+    work horse that exits after it).
     """
 
     def __init__(self, database: Database, redis_url: str, *, stale_after: timedelta) -> None:

@@ -23,7 +23,8 @@ MAX_NICE = 19
 def lower_priority(nice: int, autogroup: Path = AUTOGROUP) -> list[str]:
     """Raise this process's nice value (and its session group's) to at least ``nice``.
 
-    Returns what changed, for the log; children (rq's work horses) inherit both.
+    Returns what changed, for the log; children (``worker --fork``'s work horses)
+    inherit both.
     """
     nice = min(max(nice, 0), MAX_NICE)
     changed: list[str] = []

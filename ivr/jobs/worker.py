@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import logging
+import threading
 
 import click
 from flask import current_app
-from rq import Worker
+from redis.exceptions import RedisError
+from rq import Queue, SimpleWorker, Worker
+from rq.executions import Execution
+from rq.job import Job
 from rq.serializers import JSONSerializer
+from rq.worker import WorkerStatus
 
 from ivr.jobs import context
 from ivr.jobs.dispatch import RqDispatcher, queues
@@ -15,6 +20,58 @@ from ivr.jobs.priority import lower_priority
 from ivr.jobs.sweeper import Sweeper
 
 log = logging.getLogger(__name__)
+
+
+class HotlineWorker(SimpleWorker):
+    """rq's worker without the fork: jobs run one at a time in this process.
+
+    rq's default worker forks a work horse for every job. The horse starts cold (SQLAlchemy's
+    compiled statements, a new PostgreSQL connection and backend, the transcriber's model)
+    and the fork and exit of a 200 MiB process cost the kernel as much again: 134-141 ms of
+    CPU per job against 23-25 ms here (bench/README.md, "Sixth round"). Jobs are short, take
+    ids and are idempotent; rq still stops one that overruns its timeout (SIGALRM).
+
+    rq's forking worker reports a running job alive every ``job_monitoring_interval`` from
+    the parent; a simple worker reports it once, for the job's whole timeout (15 minutes for
+    a transcription), so a worker killed mid-job left it unretried that long. Here a thread
+    reports it alive, so a job whose worker died is retried about ``3 x interval`` after its
+    last report, whatever its timeout.
+
+    rq cleans its registries (it retries abandoned jobs there) between jobs, and an idle
+    worker waits for one up to 405 s: a worker restarted after a crash left the job it
+    was running that long. Here it waits no longer than ``maintenance_interval``.
+    """
+
+    @property
+    def dequeue_timeout(self) -> int:
+        return max(1, min(self.worker_ttl - 15, int(self.maintenance_interval)))
+
+    def get_heartbeat_ttl(self, job: Job, working_time: float = 0.0) -> int:
+        """Until the next report, and two intervals of grace (a decode holding the GIL)."""
+        interval = int(self.job_monitoring_interval)
+        remaining = (job.timeout or interval) - working_time
+        return int(max(1, min(remaining, interval))) + 2 * interval
+
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        execution = self.prepare_execution(job)
+        done = threading.Event()
+        beat = threading.Thread(
+            target=self._beat, args=(job, execution, done), name="job-heartbeat", daemon=True
+        )
+        beat.start()
+        try:
+            self.perform_job(job, queue, execution)
+        finally:
+            done.set()
+            beat.join()
+        self.set_state(WorkerStatus.IDLE)
+
+    def _beat(self, job: Job, execution: Execution, done: threading.Event) -> None:
+        while not done.wait(self.job_monitoring_interval):
+            try:
+                self.maintain_heartbeats(job, execution)
+            except RedisError as exc:  # Redis down: rq retries the job if it expires meanwhile
+                log.warning("job heartbeat failed (%s)", type(exc).__name__)
 
 
 @click.command("worker")
@@ -32,7 +89,12 @@ log = logging.getLogger(__name__)
     default=None,
     help="CPU priority to yield to the web tier (default: WORKER_NICE; 0 keeps it).",
 )
-def worker(burst: bool, names: str, nice: int | None) -> None:
+@click.option(
+    "--fork",
+    is_flag=True,
+    help="Fork a work horse per job, as rq does by default (isolation, at ~5x the CPU).",
+)
+def worker(burst: bool, names: str, nice: int | None, fork: bool) -> None:
     """Run an rq worker on the hotline's queues (urgent first) and sweep the outbox.
 
     The sweep relays work that never reached Redis (an outage, a crash after commit)
@@ -41,6 +103,9 @@ def worker(burst: bool, names: str, nice: int | None) -> None:
 
     It runs at a lower CPU priority than the web tier (``WORKER_NICE``): under load the
     webhooks a caller waits on come first, and the jobs catch up when the load falls.
+
+    Jobs run one at a time in this process (:class:`HotlineWorker`); ``--fork`` gives each
+    its own work horse, as rq does by default.
     """
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     dispatcher = app.extensions["jobs"]
@@ -53,16 +118,23 @@ def worker(burst: bool, names: str, nice: int | None) -> None:
     unknown = [n for n in names.split(",") if n not in all_queues]
     if unknown:
         raise click.ClickException(f"unknown queue(s): {', '.join(unknown)}")
+    heartbeat = app.config["WORKER_HEARTBEAT_INTERVAL"]
+    if heartbeat < 1:
+        raise click.ClickException(
+            f"WORKER_HEARTBEAT_INTERVAL must be at least 1 (s), not {heartbeat}"
+        )
     lowered = lower_priority(app.config["WORKER_NICE"] if nice is None else nice)
     if lowered:
         log.info("worker CPU priority lowered: %s", ", ".join(lowered))
     sweeper = Sweeper(app, dispatcher, app.config["SWEEP_INTERVAL"] or 15)
     sweeper.start()
-    rq_worker = Worker(
+    worker_class = Worker if fork else HotlineWorker
+    rq_worker = worker_class(
         [all_queues[n] for n in names.split(",")],
         connection=dispatcher.connection,
         serializer=JSONSerializer,
         maintenance_interval=app.config["WORKER_MAINTENANCE_INTERVAL"],
+        job_monitoring_interval=heartbeat,
     )
     try:
         rq_worker.work(burst=burst, with_scheduler=True, logging_level=app.config["LOG_LEVEL"])

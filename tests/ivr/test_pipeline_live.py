@@ -7,17 +7,19 @@ import hashlib
 import os
 import signal
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from redis import Redis
-from rq import Queue
+from rq import Queue, Worker
 from rq.registry import FailedJobRegistry
 from rq.serializers import JSONSerializer
 from sqlalchemy import func, select
 
+from bench.memory import work_horses
 from ivr.crypto import DataCipher
 from ivr.reports.document import report_document
 from ivr.reports.export import validate_document
@@ -26,7 +28,6 @@ from models import Call, Database, OutboxMessage, Recording, Report, Transcript
 from tests.conftest import ACCOUNT_SID, PUBLIC_BASE_URL, app_config
 from tests.live import (
     LiveServer,
-    children,
     free_port,
     live_server,
     redis_server,
@@ -85,6 +86,7 @@ def _stack(tmp: Path, database_url: str, redis_url: str | None, **extra: Any) ->
         SWEEP_INTERVAL=1,
         OUTBOX_MIN_AGE=1,
         WORKER_MAINTENANCE_INTERVAL=5,
+        WORKER_HEARTBEAT_INTERVAL=2,
         **extra,
     )
     database = Database(database_url)
@@ -220,32 +222,47 @@ def test_the_worker_yields_the_cpu_to_the_web_tier(stack: Stack) -> None:
     assert _nice(stack.server.process.pid) == 0
 
 
-def test_a_worker_killed_mid_job_retries_and_completes_once(stack: Stack) -> None:
+def _transcribing(stack: Stack) -> bool:
+    """Whether a worker is running a transcription job now (rq's record of it)."""
+    with stack.database.session() as s:
+        message = s.scalar(
+            select(OutboxMessage).where(
+                OutboxMessage.task == "transcribe_recording",
+                OutboxMessage.relayed_at.is_not(None),
+                OutboxMessage.done_at.is_(None),
+            )
+        )
+    if message is None:
+        return False
+    job_id = f"outbox-{message.id}-{message.attempts}"
+    with Redis.from_url(SHARED_REDIS) as redis:
+        workers = Worker.all(connection=redis, serializer=JSONSerializer)
+        return any(w.get_current_job_id() == job_id for w in workers)
+
+
+@pytest.mark.parametrize("fork", [False, True], ids=["worker", "work-horse"])
+def test_a_worker_killed_mid_job_retries_and_completes_once(stack: Stack, fork: bool) -> None:
+    """SIGKILL in the middle of a transcription: of the worker itself (the default runs
+    jobs in process; a supervisor starts it again), or of the work horse (``--fork``)."""
     long_message = stack.tmp / "long.wav"
     synth_wav(
         " ".join(["a man on a chat app keeps asking my daughter for photos."] * 12), long_message
     )
-    with worker_process(stack.config, stack.tmp) as worker:
+    args = ("--fork",) if fork else ()
+    with ExitStack() as workers:
+        worker = workers.enter_context(worker_process(stack.config, stack.tmp, "worker", *args))
         call_sid = stack.call(
             CallScript(answers=LURING_NO_DANGER_ANONYMOUS, voicemail=long_message)
         )
-
-        def transcribing_horse() -> int | None:
-            with stack.database.session() as s:
-                running = s.scalar(
-                    select(OutboxMessage).where(
-                        OutboxMessage.task == "transcribe_recording",
-                        OutboxMessage.relayed_at.is_not(None),
-                        OutboxMessage.done_at.is_(None),
-                    )
-                )
-            horses = children(worker.pid)
-            return horses[0] if running is not None and horses else None
-
-        horse = wait_for(transcribing_horse, 60, "the transcription job to start", 0.05)
-        os.kill(horse, signal.SIGKILL)
+        wait_for(lambda: _transcribing(stack), 60, "the transcription job to start", 0.05)
+        if fork:
+            horse = wait_for(lambda: work_horses(worker.pid), 10, "its work horse", 0.05)[0]
+            os.kill(horse, signal.SIGKILL)
+        else:
+            os.killpg(worker.pid, signal.SIGKILL)
+            workers.enter_context(worker_process(stack.config, stack.tmp, "restarted"))
         report = stack.wait_ready(call_sid, timeout=180)
-    unfinished = stack.unfinished_work()
+        unfinished = stack.unfinished_work()
     with stack.database.session() as s:
         transcripts = s.scalars(
             select(Transcript).join(Recording).where(Recording.call_id == report.call_id)

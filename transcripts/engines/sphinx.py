@@ -13,7 +13,7 @@ busy machine), which would starve every other thread of the process: in a web se
 runs jobs in a background thread (the embedded default), callers' webhooks would wait and
 gunicorn would kill the worker whose heartbeat stopped. So decoding asked for from any
 thread but the main one runs in a child process of its own (spawned once, kept, model
-loaded once); an rq work-horse decodes in its main thread, in process.
+loaded once); an rq worker (or its work horse) decodes in its main thread, in process.
 
 Speech is cut into utterances by pocketsphinx's voice activity detector, which bounds
 memory on long messages and gives ``""`` for silence.
