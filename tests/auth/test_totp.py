@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 
 from ivr.auth.totp import STEP_SECONDS, current_step
-from tests.auth.helpers import Account, Console, audit_actions, load_user, make_user
+from tests.auth.helpers import Account, Console, audit_actions, load_user, make_user, wrong_code
 
 
 def _enrolment_secret(page: str) -> str:
@@ -41,7 +41,7 @@ def test_supervisors_and_admins_reach_only_the_enrolment_until_enrolled(
     secret = _enrolment_secret(page.text)
     assert "otpauth://totp/" in page.text and "data:image/svg+xml" in page.text
     assert _enrolment_secret(console.get("/account/totp").text) == secret  # kept on reload
-    wrong = console.post("/account/totp", {"code": "000000"})
+    wrong = console.post("/account/totp", {"code": wrong_code(secret)})
     assert wrong.status_code == 400
     code = pyotp.TOTP(secret).now()
     done = console.post("/account/totp", {"code": code})
@@ -117,8 +117,9 @@ def test_wrong_codes_lock_the_account(app: Flask) -> None:
     account = make_user(app, "supervisor", totp=True)
     console = Console(app)
     console.login(account)
+    wrong = wrong_code(account.totp_secret or "")
     for _ in range(5):
-        assert console.post("/login/totp", {"code": "000000"}).status_code == 401
+        assert console.post("/login/totp", {"code": wrong}).status_code == 401
     # Locked: even the right code fails now, and signing in again buys no more guesses.
     assert console.post("/login/totp", {"code": account.code()}).status_code == 401
     assert Console(app).login(account).status_code == 401

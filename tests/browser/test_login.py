@@ -4,13 +4,11 @@ authenticator enrolment of a supervisor, codes at later sign-ins, refusals, sign
 from __future__ import annotations
 
 import gettext
-from datetime import UTC, datetime
 
-import pyotp
 import pytest
 from playwright.sync_api import Page, expect
 
-from ivr.auth.totp import current_step
+from tests.auth.helpers import wrong_code
 from tests.browser.conftest import ConsoleStack
 from tests.browser.console import (
     NEW_PASSWORD,
@@ -25,14 +23,6 @@ from tests.browser.console import (
 from tests.live import ROOT
 
 pytestmark = [pytest.mark.live, pytest.mark.browser, pytest.mark.timeout(600)]
-
-
-def wrong_code(secret: str) -> str:
-    """A six-digit code that none of the steps the server accepts now would give."""
-    totp = pyotp.TOTP("".join(secret.split()))
-    now = current_step(datetime.now(UTC))
-    valid = {totp.generate_otp(step) for step in range(now - 2, now + 3)}
-    return next(code for code in ("000000", "111111", "222222") if code not in valid)
 
 
 def _path(page: Page, stack: ConsoleStack) -> str:

@@ -149,7 +149,8 @@ def test_validation_names_the_report_and_the_field_not_the_value(
     message = str(caught.value)
     assert document["report_number"] in message
     assert "$.caller.callback_number" in message
-    assert "555867" not in message
+    # The report number is random: it holds "555867" about once in 140,000 reports.
+    assert "555867" not in message.replace(document["report_number"], "")
 
 
 def test_validation_refuses_an_impossible_date(make_report: ReportFactory) -> None:
