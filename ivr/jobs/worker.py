@@ -27,9 +27,10 @@ class HotlineWorker(SimpleWorker):
 
     rq's default worker forks a work horse for every job. The horse starts cold (SQLAlchemy's
     compiled statements, a new PostgreSQL connection and backend, the transcriber's model)
-    and the fork and exit of a 200 MiB process cost the kernel as much again: 134-141 ms of
-    CPU per job against 23-25 ms here (bench/README.md, "Sixth round"). Jobs are short, take
-    ids and are idempotent; rq still stops one that overruns its timeout (SIGALRM).
+    and the fork and exit of a 200 MiB process cost the kernel as much again: a call's jobs
+    took 270 ms of the machine's CPU with a horse each, 55 ms here (``bench/worker_cpu.py``).
+    Jobs are short, take ids and are idempotent; rq still stops one that overruns its
+    timeout (SIGALRM).
 
     rq's forking worker reports a running job alive every ``job_monitoring_interval`` from
     the parent; a simple worker reports it once, for the job's whole timeout (15 minutes for

@@ -100,3 +100,17 @@ def test_the_heartbeat_interval_must_be_positive(sqlite_url: str, tmp_path: Path
     output, _ = worker.communicate(timeout=120)
     assert worker.returncode != 0
     assert "WORKER_HEARTBEAT_INTERVAL must be at least 1 (s), not 0" in output
+
+
+def test_a_job_past_its_timeout_is_stopped_and_the_worker_goes_on(
+    redis: Redis, sqlite_url: str, tmp_path: Path
+) -> None:
+    """Jobs run in the worker's process: rq's timeout (SIGALRM) still stops one, and the
+    worker takes the next."""
+    queue = Queue("media", connection=redis, serializer=JSONSerializer)
+    stuck = queue.enqueue_call("time.sleep", args=[60], timeout=2, job_id="stuck")
+    after = queue.enqueue_call("time.sleep", args=[0], timeout=10, job_id="after")
+    output, _ = _worker(sqlite_url, tmp_path).communicate(timeout=120)
+    assert stuck.get_status(refresh=True) == "failed", output
+    assert "JobTimeoutException" in (stuck.latest_result().exc_string or ""), output
+    assert after.get_status(refresh=True) == "finished", output
