@@ -102,11 +102,11 @@ def worker(burst: bool, names: str, nice: int | None, fork: bool) -> None:
     or that a dead worker left unfinished, and files webhooks spooled while the
     database was down.
 
-    It runs at a lower CPU priority than the web tier (``WORKER_NICE``): under load the
+    It runs at a lower CPU priority than the web tier (WORKER_NICE): under load the
     webhooks a caller waits on come first, and the jobs catch up when the load falls.
 
-    Jobs run one at a time in this process (:class:`HotlineWorker`); ``--fork`` gives each
-    its own work horse, as rq does by default.
+    Jobs run one at a time in this process; --fork gives each its own work horse, as rq
+    does by default (isolation from a job that could crash the process).
     """
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     dispatcher = app.extensions["jobs"]
