@@ -314,9 +314,20 @@ def _proc_stats() -> Iterator[tuple[str, int, float]]:
         yield command, int(fields[2]), ticks / CLOCK_TICKS
 
 
+def group_user_system_s(pgid: int) -> tuple[float, float]:
+    """User and system CPU seconds of a process group: live members plus the children
+    they reaped (utime + cutime, stime + cstime)."""
+    user = system = 0
+    for _pid, _command, fields in proc_stats():
+        if int(fields[2]) == pgid:  # fields 3.. of proc(5): utime(14) stime cutime cstime
+            user += int(fields[11]) + int(fields[13])
+            system += int(fields[12]) + int(fields[14])
+    return user / CLOCK_TICKS, system / CLOCK_TICKS
+
+
 def group_cpu_s(pgid: int) -> float:
     """CPU seconds of a process group: live members plus the children they reaped."""
-    return sum(cpu for _comm, group, cpu in _proc_stats() if group == pgid)
+    return sum(group_user_system_s(pgid))
 
 
 def postgres_cpu_s() -> float:

@@ -56,6 +56,7 @@ from bench.common import (
     spread,
     stack,
 )
+from ivr.jobs.dispatch import job_id
 from ivr.simulator import CallResult, CallScript
 from models import Call, OutboxMessage, Recording, Report, Transcript
 
@@ -332,7 +333,7 @@ def job_timings(bench: Stack, after_id: int) -> list[JobTiming]:
     connection = bench.redis_connection()
     try:
         jobs = Job.fetch_many(
-            [f"outbox-{mid}-{attempts}" for mid, _task, attempts in rows],
+            [job_id(mid, attempts) for mid, _task, attempts in rows],
             connection=connection,
             serializer=JSONSerializer,
         )

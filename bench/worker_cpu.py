@@ -44,9 +44,9 @@ from sqlalchemy import func, select
 
 from bench.common import (
     BIN,
-    CLOCK_TICKS,
     Stack,
     app_environment,
+    group_user_system_s,
     interruptible,
     machine_busy_s,
     machine_line,
@@ -60,7 +60,7 @@ from bench.common import (
     stop_group,
     wait_for,
 )
-from bench.memory import family, group_members, proc_stats
+from bench.memory import family, group_members
 from bench.webhook_load import (
     APP,
     Phase,
@@ -120,17 +120,6 @@ FIGURES: list[tuple[str, Callable[[Drain], float], int]] = [
     ("PostgreSQL ms/call", lambda d: d.ms(d.postgres), 1),
     ("calls/s drained", lambda d: d.rate, 2),
 ]
-
-
-def group_user_system_s(pgid: int) -> tuple[float, float]:
-    """User and system CPU seconds of a process group, with the children it reaped
-    (``group_cpu_s`` split in two)."""
-    user = system = 0
-    for _pid, _command, fields in proc_stats():
-        if int(fields[2]) == pgid:  # utime stime cutime cstime: fields 11-14
-            user += int(fields[11]) + int(fields[13])
-            system += int(fields[12]) + int(fields[14])
-    return user / CLOCK_TICKS, system / CLOCK_TICKS
 
 
 # --- the worker -----------------------------------------------------------------------------

@@ -26,6 +26,11 @@ log = logging.getLogger(__name__)
 RETRY_INTERVALS = [10, 30, 60]
 
 
+def job_id(message_id: int, attempts: int) -> str:
+    """The rq job of one relay of an outbox message (each relay a job of its own)."""
+    return f"outbox-{message_id}-{attempts}"
+
+
 def redis_connection(url: str) -> Redis:
     """A Redis client that fails fast when Redis is down (the outbox keeps the work)."""
     return Redis.from_url(url, socket_connect_timeout=1, socket_timeout=5)
@@ -136,7 +141,7 @@ class RqDispatcher:
                     self.queues[message.queue].enqueue_call(
                         "ivr.jobs.runner.run_message",
                         args=[message.id],
-                        job_id=f"outbox-{message.id}-{message.attempts}",
+                        job_id=job_id(message.id, message.attempts),
                         timeout=TIMEOUTS.get(message.task, 60),
                         retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
                         result_ttl=600,
@@ -159,14 +164,14 @@ class RqDispatcher:
         stranded_before, self._stranded = self._stranded, set()
         lost = []
         for message_id, attempts in candidates:
-            job_id = f"outbox-{message_id}-{attempts}"
-            state = self._job_state(job_id)
-            if state == "stranded" and job_id not in stranded_before:
-                self._stranded.add(job_id)  # perhaps being started: look again next time
+            job = job_id(message_id, attempts)
+            state = self._job_state(job)
+            if state == "stranded" and job not in stranded_before:
+                self._stranded.add(job)  # perhaps being started: look again next time
             elif state is not None:
                 lost.append(message_id)
                 if state == "stranded":
-                    self.connection.delete(Job.key_for(job_id))  # its copy will run
+                    self.connection.delete(Job.key_for(job))  # its copy will run
         if lost:
             log.warning("%d job(s) lost or stranded in Redis: relaying them again", len(lost))
             self.relay(lost, again=True)

@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 
 from bench.memory import work_horses
 from ivr.crypto import DataCipher
+from ivr.jobs.dispatch import job_id
 from ivr.reports.document import report_document
 from ivr.reports.export import validate_document
 from ivr.simulator import CallScript, Faults, TwilioSimulator, synth_wav
@@ -234,10 +235,10 @@ def _transcribing(stack: Stack) -> bool:
         )
     if message is None:
         return False
-    job_id = f"outbox-{message.id}-{message.attempts}"
+    running = job_id(message.id, message.attempts)
     with Redis.from_url(SHARED_REDIS) as redis:
         workers = Worker.all(connection=redis, serializer=JSONSerializer)
-        return any(w.get_current_job_id() == job_id for w in workers)
+        return any(w.get_current_job_id() == running for w in workers)
 
 
 @pytest.mark.parametrize("fork", [False, True], ids=["worker", "work-horse"])
